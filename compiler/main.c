@@ -1,0 +1,290 @@
+/*
+ * main.c: the sysc command line.
+ *
+ *   sysc check FILE.sys            parse and check a spec
+ *   sysc emit --emit=ast FILE.sys  print a compiler stage in readable form
+ *   sysc convert --to FORMAT       see what numbers become in a low-precision format
+ *
+ * Conventions follow clang and LLVM tools: diagnostics on stderr, results on
+ * stdout or in the file given by -o, exit status 0 on success, 1 on errors in the
+ * input, 2 on bad usage or I/O failure.
+ */
+#include "sysc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	const char *input;
+	const char *output;
+	const char *emit;
+	bool werror;
+	int color; /* -1 auto, 0 never, 1 always */
+	int max_errors;
+} Options;
+
+typedef struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage; /* the per-command help */
+} Command;
+
+static int cmd_check(int argc, char **argv);
+static int cmd_emit(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+static const char check_usage[] =
+	"usage: sysc check [options] FILE.sys\n"
+	"\n"
+	"Parses FILE.sys and checks it: names, types, shapes, the uniform-offset rule of\n"
+	"the recurrences, index bounds, and the mappings. Prints diagnostics to stderr\n"
+	"and exits with status 1 if there are errors. '-' reads standard input.\n"
+	"\n"
+	"options:\n"
+	"  -Werror             treat warnings as errors\n"
+	"  --color=WHEN        colour diagnostics: auto (default), always, never\n"
+	"  --max-errors=N      stop after N errors (default 50, 0 for no limit)\n";
+
+static const char emit_usage[] =
+	"usage: sysc emit --emit=STAGE [options] FILE.sys [-o OUT]\n"
+	"\n"
+	"Prints a stage of the compiler in readable form.\n"
+	"\n"
+	"stages:\n"
+	"  ast                 the checked syntax tree, one line per declaration\n"
+	"\n"
+	"options:\n"
+	"  -o OUT              write to OUT instead of standard output\n"
+	"  -Werror, --color=WHEN, --max-errors=N   as for 'sysc check'\n";
+
+static const Command commands[] = {
+	{"check", cmd_check, "parse and check a spec", check_usage},
+	{"emit", cmd_emit, "print a compiler stage (--emit=ast)", emit_usage},
+	{"convert", cmd_convert, "show how numbers encode in FP8, MX, BF16, FP16, DFP16", NULL},
+	{"help", cmd_help, "show help for a command", NULL},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: sysc <command> [options] [FILE.sys]\n\n"
+	           "sysc compiles uniform recurrence equations, mapped by a space-time projection,\n"
+	           "into software systolic arrays.\n\ncommands:\n");
+	for (int i = 0; i < NCOMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n'sysc help COMMAND' or 'sysc COMMAND --help' shows a command's options.\n"
+	           "'sysc --version' prints the version.\n");
+}
+
+static int bad_usage(const char *cmd, const char *fmt, const char *arg)
+{
+	fprintf(stderr, "sysc %s: error: ", cmd);
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\n(see 'sysc %s --help')\n", cmd);
+	return 2;
+}
+
+static bool starts(const char *s, const char *prefix, const char **rest)
+{
+	size_t n = strlen(prefix);
+	if (strncmp(s, prefix, n) != 0)
+		return false;
+	*rest = s + n;
+	return true;
+}
+
+/* Parses the options shared by the commands that read a spec. Returns 0 or an exit status. */
+static int parse_options(const char *cmd, const char *usage_text, int argc, char **argv, Options *o)
+{
+	memset(o, 0, sizeof *o);
+	o->color = -1;
+	o->max_errors = 50;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i], *v;
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			fputs(usage_text, stdout);
+			return -1;
+		} else if (strcmp(a, "-o") == 0) {
+			if (++i == argc)
+				return bad_usage(cmd, "%s needs a file name", a);
+			o->output = argv[i];
+		} else if (starts(a, "--emit=", &v)) {
+			o->emit = v;
+		} else if (strcmp(a, "--emit") == 0) {
+			if (++i == argc)
+				return bad_usage(cmd, "%s needs a stage", a);
+			o->emit = argv[i];
+		} else if (strcmp(a, "-Werror") == 0) {
+			o->werror = true;
+		} else if (starts(a, "--color=", &v)) {
+			if (strcmp(v, "always") == 0)
+				o->color = 1;
+			else if (strcmp(v, "never") == 0)
+				o->color = 0;
+			else if (strcmp(v, "auto") == 0)
+				o->color = -1;
+			else
+				return bad_usage(cmd, "--color takes auto, always or never, not '%s'", v);
+		} else if (starts(a, "--max-errors=", &v)) {
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (*v == 0 || *end || n < 0 || n > 100000)
+				return bad_usage(cmd, "--max-errors takes a count, not '%s'", v);
+			o->max_errors = (int)n;
+		} else if (a[0] == '-' && a[1] != 0) {
+			return bad_usage(cmd, "unknown option '%s'", a);
+		} else if (o->input) {
+			return bad_usage(cmd, "more than one input file ('%s')", a);
+		} else {
+			o->input = a;
+		}
+	}
+	if (!o->input)
+		return bad_usage(cmd, "%s", "no input file");
+	return 0;
+}
+
+/* Reads, parses and checks a spec. Returns NULL (after reporting) on failure. */
+static Program *load_spec(Arena *a, Diag *d, const Options *o, char **text)
+{
+	size_t len;
+	*text = read_file(o->input, &len);
+	if (!*text) {
+		fprintf(stderr, "sysc: error: cannot read '%s': %s\n", o->input, strerror(errno));
+		return NULL;
+	}
+	if (len > (1u << 30)) {
+		fprintf(stderr, "sysc: error: '%s' is too large\n", o->input);
+		return NULL;
+	}
+	diag_init(d, stderr);
+	if (o->color >= 0)
+		d->color = o->color;
+	d->werror = o->werror;
+	d->max_errors = o->max_errors;
+	int file = diag_add_file(d, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, *text, (int)len);
+	Program *p = sysc_parse(a, d, file);
+	if (p->syntax_errors == 0)
+		sema_check(a, d, p);
+	if (d->nerrors) {
+		if (d->nerrors > 1)
+			fprintf(stderr, "%d errors generated.\n", d->nerrors);
+		else
+			fprintf(stderr, "1 error generated.\n");
+		return NULL;
+	}
+	return p;
+}
+
+static FILE *open_output(const Options *o)
+{
+	if (!o->output || strcmp(o->output, "-") == 0)
+		return stdout;
+	FILE *f = fopen(o->output, "w");
+	if (!f)
+		fprintf(stderr, "sysc: error: cannot write '%s': %s\n", o->output, strerror(errno));
+	return f;
+}
+
+static int close_output(const Options *o, FILE *f)
+{
+	int bad = ferror(f);
+	if (f != stdout)
+		bad |= fclose(f);
+	else
+		bad |= fflush(f);
+	if (bad) {
+		fprintf(stderr, "sysc: error: writing '%s' failed\n", o->output ? o->output : "<stdout>");
+		return 2;
+	}
+	return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+	Options o;
+	int rc = parse_options("check", check_usage, argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	Arena *a = arena_new();
+	Diag d;
+	char *text;
+	Program *p = load_spec(a, &d, &o, &text);
+	free(text);
+	arena_free(a);
+	return p ? 0 : 1;
+}
+
+static int cmd_emit(int argc, char **argv)
+{
+	Options o;
+	int rc = parse_options("emit", emit_usage, argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	if (!o.emit)
+		return bad_usage("emit", "%s", "which stage? pass --emit=ast");
+	if (strcmp(o.emit, "ast") != 0)
+		return bad_usage("emit", "unknown stage '%s' (stages: ast)", o.emit);
+	Arena *a = arena_new();
+	Diag d;
+	char *text;
+	Program *p = load_spec(a, &d, &o, &text);
+	rc = 1;
+	if (p) {
+		FILE *f = open_output(&o);
+		rc = 2;
+		if (f) {
+			Buf b = {0};
+			ast_dump(&b, p, &d);
+			fwrite(b.data ? b.data : "", 1, b.len, f);
+			buf_free(&b);
+			rc = close_output(&o, f);
+		}
+	}
+	free(text);
+	arena_free(a);
+	return rc;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stdout);
+		return 0;
+	}
+	for (int i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0) {
+			if (commands[i].usage) {
+				fputs(commands[i].usage, stdout);
+				return 0;
+			}
+			char *args[] = {argv[1], "--help", NULL};
+			return commands[i].run(2, args);
+		}
+	fprintf(stderr, "sysc help: error: no command '%s'\n", argv[1]);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("sysc %s (LLVM 22)\n", SYSC_VERSION);
+		return 0;
+	}
+	for (int i = 0; i < NCOMMANDS; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "sysc: error: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}
