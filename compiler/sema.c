@@ -448,18 +448,15 @@ static void check_rec_ref(Sema *s, Expr *e, const Facts *f)
 		return;
 	}
 	int64_t off[MAXLOOPS] = {0};
+	Index ix[MAXLOOPS];
 	bool ok = true;
 	int i = 0;
 	for (Expr *a = e->args; a; a = a->next, i++) {
-		Index ix = index_of(s, a);
+		ix[i] = index_of(s, a);
 		Loop *l = s->loops[i];
-		bool var_here = ix.ok && ix.lv[i] == 1;
-		for (int j = 0; j < s->nloops; j++)
-			if (j != i && ix.lv[j])
-				var_here = false;
 		if (s->eqn->kind == EQ_OUT && !s->bound[i]) {
 			/* the output takes one fixed point along loops its left side does not bind */
-			if (!ix.ok || index_has_loops(&ix)) {
+			if (!ix[i].ok || index_has_loops(&ix[i])) {
 				diag_error(s->diag, a->loc,
 				           "index %d of '%s' must be a fixed point such as '%s - 1': loop '%s' is not an index of output '%s'",
 				           i + 1, e->name, expr_str(s, l->bound), l->name, s->eqn->name);
@@ -467,35 +464,25 @@ static void check_rec_ref(Sema *s, Expr *e, const Facts *f)
 				continue;
 			}
 			Affine hi = aff_sub(aff_of_expr(l->bound, s->k), aff_const(1));
-			if (aff_nonneg(ix.p) == 0 || aff_nonneg(aff_sub(hi, ix.p)) == 0) {
+			if (aff_nonneg(ix[i].p) == 0 || aff_nonneg(aff_sub(hi, ix[i].p)) == 0) {
 				diag_error(s->diag, a->loc, "index %s of '%s' lies outside the domain: loop '%s' runs from 0 to %s",
 				           expr_str(s, a), e->name, l->name, aff_str(s, hi));
 				ok = false;
 			}
 			continue;
 		}
-		if (!var_here || !aff_is_const(ix.p)) {
+		bool var_here = ix[i].ok && ix[i].lv[i] == 1 && aff_is_const(ix[i].p);
+		for (int j = 0; j < s->nloops; j++)
+			if (j != i && ix[i].lv[j])
+				var_here = false;
+		if (!var_here) {
 			diag_error(s->diag, a->loc,
 			           "index %d of '%s' must be '%s' plus or minus a constant (recurrences are uniform): found '%s'",
 			           i + 1, e->name, l->name, expr_str(s, a));
 			ok = false;
 			continue;
 		}
-		off[i] = ix.p.c0;
-		/* the read must stay inside the domain where this point is evaluated */
-		Affine lo = aff_add(f->lo[i], ix.p), hi = aff_add(f->hi[i], ix.p);
-		Affine top = aff_sub(aff_of_expr(l->bound, s->k), aff_const(1));
-		if (off[i] < 0 && aff_nonneg(lo) != 1) {
-			diag_error(s->diag, e->loc,
-			           "'%s' reads outside the domain when %s < %lld; guard it, e.g. '%s < %lld ? ... : %s'",
-			           expr_str(s, e), l->name, (long long)-off[i], l->name, (long long)-off[i], expr_str(s, e));
-			ok = false;
-		} else if (off[i] > 0 && aff_nonneg(aff_sub(top, hi)) != 1) {
-			diag_error(s->diag, e->loc,
-			           "'%s' reads outside the domain when %s > %s - %lld; guard it with a condition on %s",
-			           expr_str(s, e), l->name, expr_str(s, l->bound), (long long)(off[i] + 1), l->name);
-			ok = false;
-		}
+		off[i] = ix[i].p.c0;
 	}
 	if (!ok || s->eqn->kind == EQ_OUT)
 		return;
@@ -520,8 +507,25 @@ static void check_rec_ref(Sema *s, Expr *e, const Facts *f)
 		           e->name, b.data, order.data);
 		buf_free(&b);
 		buf_free(&order);
-	} else if (first < 0 && def == s->eqn) {
+		return;
+	}
+	if (first < 0 && def == s->eqn) {
 		diag_error(s->diag, e->loc, "recurrence '%s' refers to itself at the same point", e->name);
+		return;
+	}
+	/* the read must stay inside the domain where this point is evaluated */
+	for (i = 0; i < s->nloops; i++) {
+		Loop *l = s->loops[i];
+		Affine lo = aff_add(f->lo[i], ix[i].p), hi = aff_add(f->hi[i], ix[i].p);
+		Affine top = aff_sub(aff_of_expr(l->bound, s->k), aff_const(1));
+		if (off[i] < 0 && aff_nonneg(lo) != 1)
+			diag_error(s->diag, e->loc,
+			           "'%s' reads outside the domain when %s < %lld; guard it, e.g. '%s < %lld ? ... : %s'",
+			           expr_str(s, e), l->name, (long long)-off[i], l->name, (long long)-off[i], expr_str(s, e));
+		else if (off[i] > 0 && aff_nonneg(aff_sub(top, hi)) != 1)
+			diag_error(s->diag, e->loc,
+			           "'%s' reads outside the domain when %s > %s - %lld; guard it with a condition on %s",
+			           expr_str(s, e), l->name, expr_str(s, l->bound), (long long)(off[i] + 1), l->name);
 	}
 }
 

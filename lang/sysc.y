@@ -290,6 +290,17 @@ rows:
 
 %%
 
+/* A token as messages name it: keywords in quotes like punctuation ('for', ';'),
+ * classes of tokens in words (identifier, number). */
+static const char *token_name(Parser *p, yysymbol_kind_t tok)
+{
+	const char *s = yysymbol_name(tok);
+	if (tok == YYSYMBOL_IDENT || tok == YYSYMBOL_INT || tok == YYSYMBOL_FLOAT || tok == YYSYMBOL_YYEOF ||
+	    tok == YYSYMBOL_ERROR || s[0] == '\'')
+		return s;
+	return arena_printf(p->arena, "'%s'", s);
+}
+
 /* Reports a syntax error: what was found, what could come instead, and the open
  * bracket that an unexpected end of file leaves unclosed. */
 static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
@@ -322,11 +333,11 @@ static int yyreport_syntax_error(const yypcontext_t *ctx, Parser *p)
 	if (tok == YYSYMBOL_YYEOF)
 		buf_printf(&b, "unexpected end of file");
 	else
-		buf_printf(&b, "unexpected %s", yysymbol_name(tok));
+		buf_printf(&b, "unexpected %s", token_name(p, tok));
 	if (n > 0 && n <= 5) {
 		buf_printf(&b, ", expected ");
 		for (int i = 0; i < n; i++)
-			buf_printf(&b, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", yysymbol_name(exp[i]));
+			buf_printf(&b, "%s%s", i == 0 ? "" : i == n - 1 ? " or " : ", ", token_name(p, exp[i]));
 	}
 	if (tok == YYSYMBOL_YYEOF) {
 		p->eof_reported = true;

@@ -1,0 +1,17 @@
+# lit configuration for sysc's text tests: diagnostics (diag/), dumps (ast/) and the
+# command line (driver/). Each test is a .sys or .test file with RUN lines that pipe
+# sysc's output into FileCheck. ctest runs this suite as one test, `lit`.
+import os
+import lit.formats
+
+config.name = "sysc"
+config.test_format = lit.formats.ShTest(execute_external=True)
+config.suffixes = [".sys", ".test"]
+config.excludes = ["formats", "unit", "fuzz", "CMakeLists.txt", "Inputs"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.sysc_obj_root, "tests")
+
+config.substitutions.append(("%sysc", config.sysc_exe))
+config.substitutions.append(("%samples", os.path.join(config.sysc_src_root, "samples")))
+config.environment["NO_COLOR"] = "1"
+config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])
