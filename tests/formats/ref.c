@@ -107,29 +107,47 @@ static uint32_t overflow(const RefFmt *f, int neg, int ovf) {
   return f->nan_out;
 }
 
+RefClass ref_classify_at(const RefFmt *f, int j, double mag) {
+  RefClass c = {j, REF_EXACT};
+  double lo = f->vals[j];
+  if (lo == mag)
+    return c;
+  /* lo < mag < hi, where hi may be the virtual value past the maximum */
+  double hi = j + 1 < f->nvals ? f->vals[j + 1] : f->next;
+  double mid = (lo + hi) / 2; /* exact: both have at most 11 significant bits */
+  if (mag > hi)
+    c.where = REF_BEYOND;
+  else
+    c.where = mag < mid ? REF_BELOW_MID : mag == mid ? REF_AT_MID : REF_ABOVE_MID;
+  return c;
+}
+
+RefClass ref_classify_walk(const RefFmt *f, int *j, double mag) {
+  while (*j + 1 < f->nvals && f->vals[*j + 1] <= mag)
+    ++*j;
+  return ref_classify_at(f, *j, mag);
+}
+
+uint32_t ref_code(const RefFmt *f, RefClass c, int neg, int mode, int ovf) {
+  int up;
+  switch (c.where) {
+  case REF_EXACT: return with_sign(f, neg, (uint32_t)c.j);
+  case REF_BEYOND: return mode == REF_RZ ? with_sign(f, neg, f->maxcode) : overflow(f, neg, ovf);
+  case REF_BELOW_MID: up = 0; break;
+  case REF_AT_MID: up = mode == REF_AWAY || (mode == REF_RNE && (c.j + 1) % 2 == 0); break;
+  default: up = mode != REF_RZ; break;
+  }
+  if (!up)
+    return with_sign(f, neg, (uint32_t)c.j);
+  if (c.j + 1 >= f->nvals)
+    return overflow(f, neg, ovf);
+  return with_sign(f, neg, (uint32_t)c.j + 1);
+}
+
 uint32_t ref_encode_mag(const RefFmt *f, int neg, double mag, int mode, int ovf) {
   if (isinf(mag))
     return overflow(f, neg, ovf); /* Inf overflows even under RZ */
-  int j = ref_floor_index(f, mag);
-  double lo = f->vals[j];
-  if (lo == mag)
-    return with_sign(f, neg, (uint32_t)j);
-  /* neighbours lo < mag < hi; hi may be the virtual value past the maximum */
-  double hi = j + 1 < f->nvals ? f->vals[j + 1] : f->next;
-  if (mag > hi) /* beyond the virtual next value */
-    return mode == REF_RZ ? with_sign(f, neg, f->maxcode) : overflow(f, neg, ovf);
-  double mid = (lo + hi) / 2;
-  int up;
-  switch (mode) {
-  case REF_RNE: up = mag > mid || (mag == mid && ((j + 1) % 2 == 0)); break;
-  case REF_AWAY: up = mag >= mid; break;
-  default: up = 0; break;
-  }
-  if (!up)
-    return with_sign(f, neg, (uint32_t)j);
-  if (j + 1 >= f->nvals)
-    return overflow(f, neg, ovf);
-  return with_sign(f, neg, (uint32_t)j + 1);
+  return ref_code(f, ref_classify_at(f, ref_floor_index(f, mag), mag), neg, mode, ovf);
 }
 
 uint32_t ref_encode_f32(const RefFmt *f, uint32_t bits, int mode, int ovf) {

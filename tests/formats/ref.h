@@ -37,6 +37,17 @@ void ref_init(RefFmt *f, SysfmtFormat id);
 void ref_free(RefFmt *f);
 /* Index of the largest table value <= mag (mag >= 0, finite). */
 int ref_floor_index(const RefFmt *f, double mag);
+/* Where a finite magnitude falls: table index j of the largest value <= mag, and whether mag
+   equals it, lies below, at or above the midpoint to the next value, or beyond the virtual
+   next value. Every rounding mode and overflow rule follows from this (ref_code). */
+enum { REF_EXACT, REF_BELOW_MID, REF_AT_MID, REF_ABOVE_MID, REF_BEYOND };
+typedef struct RefClass {
+  int j, where;
+} RefClass;
+RefClass ref_classify_at(const RefFmt *f, int j, double mag);
+/* For nondecreasing magnitudes: *j is advanced from its previous value (start at 0). */
+RefClass ref_classify_walk(const RefFmt *f, int *j, double mag);
+uint32_t ref_code(const RefFmt *f, RefClass c, int neg, int mode, int ovf);
 /* The code of sign * mag (mag >= 0, finite, or INFINITY), mode REF_*, ovf: overflow to Inf/NaN. */
 uint32_t ref_encode_mag(const RefFmt *f, int neg, double mag, int mode, int ovf);
 /* The code of an FP32 value including NaN and Inf. */
