@@ -54,6 +54,7 @@ static Row *row_new(Parser *p, Expr *elems, SrcLoc loc, Row *list);
 static Clause *clause_new(Parser *p, ClauseKind kind, SrcLoc loc);
 static Clause *clause_names(Clause *c, Ident *names);
 static Clause *clause_append(Clause *list, Clause *c);
+static Clause *clause_shallow(Parser *p, Clause *c);
 static Clause *spacetime_new(Parser *p, Ident *loops, Row *a, Row *b, bool matrix, Ident *names, SrcLoc loc);
 static Program *program_add(Program *prog, Kernel *k, Mapping *m);
 static void sysc_yyerror(SrcLoc *loc, Parser *p, const char *msg);
@@ -242,7 +243,7 @@ mapping:
 
 mitems:
 	  %empty                { $$ = NULL; }
-	| mitems mitem ';'      { $$ = clause_append($1, $2); }
+	| mitems mitem ';'      { $$ = clause_append($1, clause_shallow(p, $2)); }
 	| mitems error ';'      { $$ = $1; }
 	;
 
@@ -363,6 +364,7 @@ static void note_unclosed(Parser *p)
 /* Bison's own failures (its stack is exhausted by deep nesting). */
 static void sysc_yyerror(SrcLoc *loc, Parser *p, const char *msg)
 {
+	p->syntax_errors++;
 	diag_error(p->diag, *loc, "%s (the spec nests too deeply)", msg);
 }
 
@@ -390,6 +392,72 @@ Program *sysc_parse(Arena *a, Diag *d, int file)
 
 /* ---- builders for the actions ---- */
 
+/* How deep an expression may nest. Sema, the affine folder and the printer walk
+ * expressions recursively at a few KiB of stack a level; a long chain such as
+ * 1+1+...+1 parses without growing Bison's stack but is as deep as it is long. */
+enum { MAX_EXPR_DEPTH = 256 };
+
+/* Whether e nests at most `left` levels; the walk stops at the limit, so it is
+ * shallow itself whatever the input. */
+static bool depth_ok(const Expr *e, int left)
+{
+	if (!e)
+		return true;
+	if (left == 0)
+		return false;
+	for (const Expr *x = e->args; x; x = x->next)
+		if (!depth_ok(x, left - 1))
+			return false;
+	return depth_ok(e->a, left - 1) && depth_ok(e->b, left - 1) && depth_ok(e->c, left - 1);
+}
+
+/* Checks each expression of a list (linked by next); reports the first too deep one
+ * as a syntax error, so that sema never sees it. */
+static bool exprs_shallow(Parser *p, const Expr *list)
+{
+	for (const Expr *e = list; e; e = e->next)
+		if (!depth_ok(e, MAX_EXPR_DEPTH)) {
+			p->syntax_errors++;
+			diag_error(p->diag, e->loc, "expression nests too deeply (limit %d)", MAX_EXPR_DEPTH);
+			return false;
+		}
+	return true;
+}
+
+/* A kernel item or mapping clause whose expressions nest too deeply is dropped. */
+static bool item_shallow(Parser *p, KItemKind kind, void *item)
+{
+	switch (kind) {
+	case KI_TENSOR: {
+		Tensor *t = item;
+		bool ok = exprs_shallow(p, t->dims);
+		for (Attr *a = t->attrs; a && ok; a = a->next)
+			ok = exprs_shallow(p, a->value);
+		return ok;
+	}
+	case KI_DOMAIN:
+		for (Loop *l = item; l; l = l->next)
+			if (!exprs_shallow(p, l->bound))
+				return false;
+		return true;
+	case KI_EQN:
+		return exprs_shallow(p, ((Eqn *)item)->lhs) && exprs_shallow(p, ((Eqn *)item)->rhs);
+	}
+	return true;
+}
+
+static Clause *clause_shallow(Parser *p, Clause *c)
+{
+	bool ok = exprs_shallow(p, c->value);
+	for (Tiling *t = c->tiles; t && ok; t = t->next)
+		ok = exprs_shallow(p, t->size);
+	Row *rows[] = {c->project, c->schedule, c->space, c->time};
+	for (int i = 0; i < 4; i++)
+		for (Row *r = rows[i]; r && ok; r = r->next)
+			ok = exprs_shallow(p, r->elems);
+	return ok ? c : NULL;
+}
+
 static Kernel *kernel_new(Parser *p)
 {
 	return ARENA_NEW(p->arena, Kernel);
@@ -397,6 +465,8 @@ static Kernel *kernel_new(Parser *p)
 
 static Kernel *kernel_add(Parser *p, Kernel *k, KItemKind kind, void *item, SrcLoc loc)
 {
+	if (!item_shallow(p, kind, item))
+		return k;
 	switch (kind) {
 	case KI_TENSOR: {
 		Tensor *t = item, **pp = &k->tensors;
