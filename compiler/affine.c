@@ -157,3 +157,12 @@ bool const_int(const Expr *e, int64_t *v)
 	*v = a.c0;
 	return true;
 }
+
+int64_t aff_eval(Affine x, const Sizes *sz)
+{
+	int64_t v = x.c0;
+	for (int i = 0; i < AFF_MAXP; i++)
+		if (x.coef[i])
+			v += x.coef[i] * sz->v[i];
+	return v;
+}

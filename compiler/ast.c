@@ -221,8 +221,12 @@ static void print_loc(Buf *b, const Diag *d, SrcLoc loc)
 
 static void print_idents(Buf *b, const Ident *id)
 {
-	for (; id; id = id->next)
-		buf_printf(b, "%s%s", id->name, id->next ? ", " : "");
+	for (; id; id = id->next) {
+		buf_printf(b, "%s", id->name);
+		if (id->value)
+			buf_printf(b, " = %lld", (long long)id->value);
+		buf_printf(b, "%s", id->next ? ", " : "");
+	}
 }
 
 static void print_rows(Buf *b, const Row *r)

@@ -16,15 +16,6 @@
 #include <string.h>
 
 typedef struct {
-	const char *input;
-	const char *output;
-	const char *emit;
-	bool werror;
-	int color; /* -1 auto, 0 never, 1 always */
-	int max_errors;
-} Options;
-
-typedef struct {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
@@ -54,6 +45,7 @@ static const char emit_usage[] =
 	"\n"
 	"stages:\n"
 	"  ast                 the checked syntax tree, one line per declaration\n"
+	"  ure                 the URE IR: domain, variables, dependence vectors, outputs\n"
 	"\n"
 	"options:\n"
 	"  -o OUT              write to OUT instead of standard output\n"
@@ -61,7 +53,9 @@ static const char emit_usage[] =
 
 static const Command commands[] = {
 	{"check", cmd_check, "parse and check a spec", check_usage},
-	{"emit", cmd_emit, "print a compiler stage (--emit=ast)", emit_usage},
+	{"emit", cmd_emit, "print a compiler stage (--emit=ast|ure)", emit_usage},
+	{"explain", cmd_explain, "describe the array a mapping builds", NULL},
+	{"run", cmd_run, "run a kernel on random data and check it against the reference", NULL},
 	{"convert", cmd_convert, "show how numbers encode in FP8, MX, BF16, FP16, DFP16", NULL},
 	{"help", cmd_help, "show help for a command", NULL},
 };
@@ -86,6 +80,18 @@ static int bad_usage(const char *cmd, const char *fmt, const char *arg)
 	return 2;
 }
 
+static bool parse_seed(const char *v, Options *o)
+{
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(v, &end, 0);
+	if (*v == 0 || *end || errno)
+		return false;
+	o->seed = n;
+	o->has_seed = true;
+	return true;
+}
+
 static bool starts(const char *s, const char *prefix, const char **rest)
 {
 	size_t n = strlen(prefix);
@@ -95,8 +101,7 @@ static bool starts(const char *s, const char *prefix, const char **rest)
 	return true;
 }
 
-/* Parses the options shared by the commands that read a spec. Returns 0 or an exit status. */
-static int parse_options(const char *cmd, const char *usage_text, int argc, char **argv, Options *o)
+int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, Options *o)
 {
 	memset(o, 0, sizeof *o);
 	o->color = -1;
@@ -116,6 +121,27 @@ static int parse_options(const char *cmd, const char *usage_text, int argc, char
 			if (++i == argc)
 				return bad_usage(cmd, "%s needs a stage", a);
 			o->emit = argv[i];
+		} else if (starts(a, "--mapping=", &v)) {
+			o->mapping = v;
+		} else if (strcmp(a, "--mapping") == 0 || strcmp(a, "--kernel") == 0 || strcmp(a, "--size") == 0 ||
+		           strcmp(a, "--device") == 0 || strcmp(a, "--seed") == 0) {
+			if (++i == argc)
+				return bad_usage(cmd, "%s needs a value", a);
+			const char **dst = a[2] == 'm' ? &o->mapping : a[2] == 'k' ? &o->kernel : a[3] == 'i' ? &o->sizes
+			                   : a[2] == 'd' ? &o->device : NULL;
+			if (dst)
+				*dst = argv[i];
+			else if (!parse_seed(argv[i], o))
+				return bad_usage(cmd, "--seed takes a number, not '%s'", argv[i]);
+		} else if (starts(a, "--kernel=", &v)) {
+			o->kernel = v;
+		} else if (starts(a, "--size=", &v)) {
+			o->sizes = v;
+		} else if (starts(a, "--device=", &v)) {
+			o->device = v;
+		} else if (starts(a, "--seed=", &v)) {
+			if (!parse_seed(v, o))
+				return bad_usage(cmd, "--seed takes a number, not '%s'", v);
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
 		} else if (starts(a, "--color=", &v)) {
@@ -146,17 +172,17 @@ static int parse_options(const char *cmd, const char *usage_text, int argc, char
 	return 0;
 }
 
-/* Reads, parses and checks a spec. Returns NULL (after reporting) on failure. */
-static Program *load_spec(Arena *a, Diag *d, const Options *o, char **text)
+Program *drv_load(Arena *a, Diag *d, const Options *o)
 {
 	size_t len;
-	*text = read_file(o->input, &len);
-	if (!*text) {
+	char *raw = read_file(o->input, &len);
+	if (!raw) {
 		fprintf(stderr, "sysc: error: cannot read '%s': %s\n", o->input, strerror(errno));
 		return NULL;
 	}
 	if (len > (1u << 30)) {
 		fprintf(stderr, "sysc: error: '%s' is too large\n", o->input);
+		free(raw);
 		return NULL;
 	}
 	diag_init(d, stderr);
@@ -164,7 +190,10 @@ static Program *load_spec(Arena *a, Diag *d, const Options *o, char **text)
 		d->color = o->color;
 	d->werror = o->werror;
 	d->max_errors = o->max_errors;
-	int file = diag_add_file(d, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, *text, (int)len);
+	/* the text lives as long as the arena: diagnostics quote it */
+	const char *copy = arena_strndup(a, raw, len);
+	free(raw);
+	int file = diag_add_file(d, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, copy, (int)len);
 	Program *p = sysc_parse(a, d, file);
 	if (p->syntax_errors == 0)
 		sema_check(a, d, p);
@@ -178,7 +207,7 @@ static Program *load_spec(Arena *a, Diag *d, const Options *o, char **text)
 	return p;
 }
 
-static FILE *open_output(const Options *o)
+FILE *drv_open_output(const Options *o)
 {
 	if (!o->output || strcmp(o->output, "-") == 0)
 		return stdout;
@@ -188,7 +217,7 @@ static FILE *open_output(const Options *o)
 	return f;
 }
 
-static int close_output(const Options *o, FILE *f)
+int drv_close_output(const Options *o, FILE *f)
 {
 	int bad = ferror(f);
 	if (f != stdout)
@@ -202,48 +231,68 @@ static int close_output(const Options *o, FILE *f)
 	return 0;
 }
 
+bool drv_sizes(const char *cmd, const Ure *u, const Options *o, Sizes *sz)
+{
+	char err[256];
+	if (!ure_default_sizes(u, sz, err, sizeof err) && !o->sizes) {
+		fprintf(stderr, "sysc %s: error: kernel '%s': %s\n", cmd, u->k->name, err);
+		return false;
+	}
+	if (o->sizes && !ure_parse_sizes(u, o->sizes, sz, err, sizeof err)) {
+		fprintf(stderr, "sysc %s: error: kernel '%s': --size: %s\n", cmd, u->k->name, err);
+		return false;
+	}
+	return true;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	Options o;
-	int rc = parse_options("check", check_usage, argc, argv, &o);
+	int rc = drv_options("check", check_usage, argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	Arena *a = arena_new();
 	Diag d;
-	char *text;
-	Program *p = load_spec(a, &d, &o, &text);
-	free(text);
+	Program *p = drv_load(a, &d, &o);
+	bool ok = p != NULL;
+	/* the legality of every mapping (spacetime.c) */
+	for (Mapping *m = p ? p->mappings : NULL; m; m = m->next)
+		ok &= map_build(a, &d, ure_lower(a, m->kernel), m) != NULL;
+	if (p && !ok)
+		fprintf(stderr, "%d error%s generated.\n", d.nerrors, d.nerrors == 1 ? "" : "s");
 	arena_free(a);
-	return p ? 0 : 1;
+	return ok ? 0 : 1;
 }
 
 static int cmd_emit(int argc, char **argv)
 {
 	Options o;
-	int rc = parse_options("emit", emit_usage, argc, argv, &o);
+	int rc = drv_options("emit", emit_usage, argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	if (!o.emit)
 		return bad_usage("emit", "%s", "which stage? pass --emit=ast");
-	if (strcmp(o.emit, "ast") != 0)
-		return bad_usage("emit", "unknown stage '%s' (stages: ast)", o.emit);
+	if (strcmp(o.emit, "ast") != 0 && strcmp(o.emit, "ure") != 0)
+		return bad_usage("emit", "unknown stage '%s' (stages: ast, ure)", o.emit);
 	Arena *a = arena_new();
 	Diag d;
-	char *text;
-	Program *p = load_spec(a, &d, &o, &text);
+	Program *p = drv_load(a, &d, &o);
 	rc = 1;
 	if (p) {
-		FILE *f = open_output(&o);
+		FILE *f = drv_open_output(&o);
 		rc = 2;
 		if (f) {
 			Buf b = {0};
-			ast_dump(&b, p, &d);
+			if (strcmp(o.emit, "ast") == 0)
+				ast_dump(&b, p, &d);
+			else
+				for (Kernel *k = p->kernels; k; k = k->next)
+					ure_print(&b, ure_lower(a, k));
 			fwrite(b.data ? b.data : "", 1, b.len, f);
 			buf_free(&b);
-			rc = close_output(&o, f);
+			rc = drv_close_output(&o, f);
 		}
 	}
-	free(text);
 	arena_free(a);
 	return rc;
 }

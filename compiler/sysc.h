@@ -171,6 +171,7 @@ struct Expr {
 typedef struct Ident {
 	const char *name;
 	SrcLoc loc;
+	int64_t value; /* a size parameter's default value, 0 when none is written */
 	struct Ident *next;
 } Ident;
 
@@ -359,8 +360,217 @@ Affine aff_of_expr(const Expr *e, const Kernel *k);
 /* Whether an expression is a compile-time integer constant; stores its value. */
 bool const_int(const Expr *e, int64_t *v);
 
-/* ---------------------------------------------------------------- driver commands */
+/* Values of the size parameters, in the kernel's order. */
+typedef struct {
+	int64_t v[AFF_MAXP];
+} Sizes;
+int64_t aff_eval(Affine x, const Sizes *sz);
 
-int cmd_convert(int argc, char **argv); /* cmd_convert.c: `sysc convert` */
+/* ---------------------------------------------------------------- ure.c */
+
+/* The URE IR: a kernel's recurrences over its domain, lowered from the checked AST.
+ * Every reference to a recurrence becomes a dependence vector d (the point read is
+ * x - d); tensor reads stay as AST expressions, evaluated where a guard selects them. */
+enum { URE_MAXL = 16 };
+
+typedef struct {
+	int var;               /* the recurrence read */
+	int64_t d[URE_MAXL];   /* x - d is the point read */
+	int reader;            /* the recurrence whose equation reads it */
+	const Expr *ref;
+} UreDep;
+
+typedef enum {
+	VAR_COMPUTE,   /* computes from other values */
+	VAR_PROPAGATE, /* carries one input element along a direction: V(x) = input[f(x)] for all x */
+} UreVarKind;
+
+typedef struct {
+	const char *name;
+	Eqn *eqn;
+	Type type;
+	UreVarKind kind;
+	const Expr *input;     /* VAR_PROPAGATE: the tensor read that feeds it */
+	int64_t dir[URE_MAXL]; /* VAR_PROPAGATE: the direction it moves in */
+} UreVar;
+
+typedef struct {
+	Kernel *k;
+	int nloops;
+	Loop *loops[URE_MAXL];
+	Affine bound[URE_MAXL];
+	int nvars;
+	UreVar *vars;
+	int *order; /* an evaluation order of the vars at one point (same-point reads first) */
+	int ndeps;
+	UreDep *deps;
+	int nouts;
+	Eqn **outs;
+} Ure;
+
+/* Lowers a checked kernel. Never fails on a kernel that passed sema_check. */
+Ure *ure_lower(Arena *a, Kernel *k);
+void ure_print(Buf *b, const Ure *u);
+int ure_var_index(const Ure *u, const char *name);
+/* Default sizes: the kernel's written defaults, else small odd values that are not
+ * multiples of common tile sizes. Fills sz; returns false (with a message in err) if
+ * some loop bound or extent would be < 1. */
+bool ure_default_sizes(const Ure *u, Sizes *sz, char *err, size_t errlen);
+/* Parses "M=37,N=29" over the defaults; false with a message on error. */
+bool ure_parse_sizes(const Ure *u, const char *spec, Sizes *sz, char *err, size_t errlen);
+bool ure_sizes_valid(const Ure *u, const Sizes *sz, char *err, size_t errlen);
+void ure_print_sizes(Buf *b, const Ure *u, const Sizes *sz);
+
+/* ---------------------------------------------------------------- interp.c */
+
+/* The data of one run: every tensor of a kernel as doubles holding exact values of
+ * its element type (narrow types are stored decoded), row-major. */
+typedef struct {
+	int n;           /* tensors, in declaration order */
+	Tensor **t;
+	double **data;
+	int64_t *len;    /* elements */
+	int64_t (*dims)[8];
+} TensorSet;
+
+TensorSet *tset_new(Arena *a, const Ure *u, const Sizes *sz);
+int tset_index(const TensorSet *ts, const Tensor *t);
+
+typedef enum {
+	EVAL_TYPED,     /* the declared types, rounding as the spec says */
+	EVAL_FP64,      /* the FP64 reference: double throughout, no rounding */
+	EVAL_MAGNITUDE, /* FP64 on magnitudes (x - y counts as |x| + |y|): error bounds */
+} EvalMode;
+
+/* An evaluation context: where recurrence values come from. */
+typedef struct Eval Eval;
+struct Eval {
+	const Ure *u;
+	const Sizes *sz;
+	TensorSet *ts;
+	bool fp64;      /* EVAL_FP64 or EVAL_MAGNITUDE */
+	bool magnitude; /* EVAL_MAGNITUDE */
+	/* reads recurrence var at point x (x is inside the domain) */
+	double (*read)(Eval *ev, int var, const int64_t *x);
+	void *ctx;
+};
+
+double eval_expr(Eval *ev, const Expr *e, const int64_t *x);
+int64_t eval_index(const Eval *ev, const Expr *e, const int64_t *x);
+/* Rounds v to the values of type t (exact for the types the interpreter computes in). */
+double round_to(Type t, double v);
+/* Computes every variable at point x in the URE's order, calling store for each. */
+void eval_point(Eval *ev, const int64_t *x, void (*store)(Eval *ev, int var, const int64_t *x, double v));
+/* Evaluates the outputs from the recurrence values that ev->read gives. */
+void eval_outputs(Eval *ev);
+
+/* Runs the kernel's URE semantics directly over the whole domain in lexicographic
+ * order. Outputs are written into ts. Returns false if the domain is too large. */
+bool interp_run(const Ure *u, const Sizes *sz, TensorSet *ts, EvalMode mode, char *err, size_t errlen);
+int64_t domain_points(const Ure *u, const Sizes *sz);
+
+/* ---------------------------------------------------------------- spacetime.c */
+
+/* A mapping applied to a URE: the loops after tiling, the space-time transform T
+ * over some of them, and the roles of the rest. Built only for legal mappings. */
+enum { MAP_MAXL = 32 };
+
+typedef struct {
+	const char *name;
+	int orig;       /* the kernel loop it comes from */
+	int64_t stride; /* orig index = sum over its parts of stride * value */
+	int64_t span;   /* the range its parent covers (0: the whole loop) */
+	bool parallel;
+	int st;         /* its column in T, or -1 for a loop around the array */
+} MapLoop;
+
+typedef struct {
+	Mapping *m;
+	const Ure *u;
+	int nloops;
+	MapLoop loops[MAP_MAXL];
+	int n;               /* loops in the transform */
+	int st[URE_MAXL];    /* their positions in loops[] */
+	int nspace;          /* rows 0..nspace-1 of T are space, the last row is time */
+	int64_t T[URE_MAXL][URE_MAXL];
+	int64_t Tinv[URE_MAXL][URE_MAXL];
+	const char *dim[URE_MAXL];
+	bool on_lanes[URE_MAXL];
+	int links;           /* the longest link allowed */
+} Map;
+
+/* Applies mapping m to u and checks that the result is legal: T unimodular, every
+ * dependence causal (schedule . d >= 1 inside the array, earlier passes outside it)
+ * and local (space displacement within `links`), parallel loops free of carried
+ * dependences, lanes and registers covering the space dimensions. Reports what is
+ * wrong in the spec's terms and returns NULL. */
+Map *map_build(Arena *a, Diag *d, const Ure *u, Mapping *m);
+/* The vectors over the mapped loops that a dependence d of the URE can take (inside
+ * a tile, or across a tile border). Returns how many (at most MAXINST). */
+enum { MAXINST = 64 };
+int map_instances(const Map *mp, const int64_t *d, int64_t out[][MAP_MAXL]);
+/* The dependence checks of map_build on a Map filled in directly (the enumerator's
+ * candidates): errors go to d at the given locations, or, when d is NULL, the first
+ * reason is written to why. */
+bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char *why, size_t whylen);
+/* The extent of mapped loop l for the given sizes. */
+int64_t map_extent(const Map *mp, int l, const Sizes *sz);
+/* Integer determinant (Bareiss) and inverse of an n x n matrix; inverse only when |det| = 1. */
+int64_t mat_det(int n, int64_t m[][URE_MAXL]);
+bool mat_inverse_unimodular(int n, int64_t m[][URE_MAXL], int64_t inv[][URE_MAXL]);
+/* Space rows for projection direction u (n entries, one of them +-1): a basis of
+ * the integer vectors orthogonal to u. False when no entry is +-1. */
+bool st_space_from_projection(int n, const int64_t *u, int64_t S[][URE_MAXL]);
+
+/* ---------------------------------------------------------------- explain.c */
+
+/* The report of `sysc explain`: array shape, time steps, utilisation, links with
+ * their delays, and where data enters and leaves, for the given sizes. */
+void explain_map(Buf *b, const Map *mp, const Sizes *sz);
+
+/* ---------------------------------------------------------------- sim.c */
+
+/* Runs a mapped kernel as the array would: pass by pass, time step by time step,
+ * PE by PE, values travelling over links with their delays. Each value carries the
+ * point it belongs to, so a mapping that routes a wrong value is caught. Outputs go
+ * to ts. Returns false with a message on a mapping-semantics failure. */
+bool sim_run(const Map *mp, const Sizes *sz, TensorSet *ts, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- inputs.c */
+
+/* Fills the input tensors with seeded random values of their element types. */
+void inputs_random(const TensorSet *ts, uint64_t seed);
+void tset_copy_inputs(TensorSet *dst, const TensorSet *src);
+
+/* ---------------------------------------------------------------- main.c: the driver */
+
+typedef struct {
+	const char *input;
+	const char *output;
+	const char *emit;
+	const char *mapping; /* --mapping NAME */
+	const char *kernel;  /* --kernel NAME */
+	const char *sizes;   /* --size M=..,N=.. */
+	const char *device;  /* --device=interp|sim */
+	uint64_t seed;
+	bool has_seed;
+	bool werror;
+	int color; /* -1 auto, 0 never, 1 always */
+	int max_errors;
+} Options;
+
+/* Parses a command's options; 0 to go on, -1 after --help, else an exit status. */
+int drv_options(const char *cmd, const char *usage, int argc, char **argv, Options *o);
+/* Reads, parses and checks the input spec. NULL (after reporting) on failure. */
+Program *drv_load(Arena *a, Diag *d, const Options *o);
+/* The kernel's sizes from --size over its defaults; false after a message. */
+bool drv_sizes(const char *cmd, const Ure *u, const Options *o, Sizes *sz);
+FILE *drv_open_output(const Options *o);
+int drv_close_output(const Options *o, FILE *f);
+
+/* commands, one file each */
+int cmd_convert(int argc, char **argv); /* cmd_convert.c */
+int cmd_run(int argc, char **argv);     /* run.c */
+int cmd_explain(int argc, char **argv); /* explain.c */
 
 #endif /* SYSC_H */

@@ -59,6 +59,8 @@ static Clause *spacetime_new(Parser *p, Ident *loops, Row *a, Row *b, bool matri
 static Program *program_add(Program *prog, Kernel *k, Mapping *m);
 static void sysc_yyerror(SrcLoc *loc, Parser *p, const char *msg);
 static void note_unclosed(Parser *p);
+static int64_t param_default(Parser *p, int64_t v, SrcLoc loc);
+static Ident *last_ident(Ident *list);
 }
 
 %union {
@@ -94,7 +96,7 @@ static void note_unclosed(Parser *p);
 %type <program> program
 %type <kernel> kernel kitems
 %type <mapping> mapping
-%type <ident> idents params dim_names
+%type <ident> idents params param_list dim_names
 %type <tensor> tensor
 %type <dir> dir
 %type <expr> expr exprs exprs_opt dims indices
@@ -130,9 +132,17 @@ kernel:
 	  KERNEL IDENT '(' params ')' '{' kitems '}'   { $$ = kernel_finish(p, $7, $2, @2, $4, @$); }
 	;
 
+/* params = IDENT ("=" INT)? ("," ...)*    a size and its default value */
 params:
 	  %empty                { $$ = NULL; }
-	| idents                { $$ = $1; }
+	| param_list            { $$ = $1; }
+	;
+
+param_list:
+	  IDENT                         { $$ = ident_new(p, $1, @1, NULL); }
+	| IDENT '=' INT                 { $$ = ident_new(p, $1, @1, NULL); $$->value = param_default(p, $3, @3); }
+	| param_list ',' IDENT          { $$ = ident_new(p, $3, @3, $1); }
+	| param_list ',' IDENT '=' INT  { $$ = ident_new(p, $3, @3, $1); last_ident($$)->value = param_default(p, $5, @5); }
 	;
 
 idents:
@@ -603,6 +613,22 @@ static Ident *ident_new(Parser *p, const char *name, SrcLoc loc, Ident *list)
 		q = q->next;
 	q->next = id;
 	return list;
+}
+
+static Ident *last_ident(Ident *list)
+{
+	while (list->next)
+		list = list->next;
+	return list;
+}
+
+static int64_t param_default(Parser *p, int64_t v, SrcLoc loc)
+{
+	if (v < 1 || v > (1 << 30)) {
+		diag_error(p->diag, loc, "a size's default value must be from 1 to 2^30");
+		return 0;
+	}
+	return v;
 }
 
 static Tiling *tiling_new(Parser *p, const char *loop, SrcLoc loc, Expr *size, Ident *names, Tiling *list)
