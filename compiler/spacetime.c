@@ -369,7 +369,7 @@ bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char
 			if (tau < 1) {
 				complain(d, st_loc, why, whylen,
 				           "the schedule is not causal: %s would be used %lld time step%s after it is computed, not 1 or more",
-				           mp->u->vars[dep->var].name, (long long)tau, tau == 1 || tau == -1 ? "" : "s");
+				           mp->u->vars[dep->var].name, (long long)tau, tau == 1 ? "" : "s");
 				if (d)
 					dep_note(d, mp, dep);
 				ok = false;
