@@ -9,15 +9,7 @@
 
 void fmt_encode_portable(const FmtDesc *d, const float *src, size_t n, void *dst,
                          SysfmtRound r, int ovf) {
-  if (d->bits > 8) {
-    uint16_t *o = dst;
-    for (size_t i = 0; i < n; i++)
-      o[i] = (uint16_t)fmt_encode_bits(d, fmt_f2u(src[i]), 0, r, ovf);
-  } else {
-    uint8_t *o = dst;
-    for (size_t i = 0; i < n; i++)
-      o[i] = (uint8_t)fmt_encode_bits(d, fmt_f2u(src[i]), 0, r, ovf);
-  }
+  fmt_encode_run(d, src, n, 0, r, ovf, dst);
 }
 
 static void decode(const FmtDesc *d, const void *src, size_t n, float *dst) {

@@ -92,11 +92,14 @@ static inline const FmtDesc *fmt_desc(SysfmtFormat f) {
 }
 
 /* scalar.c */
-FMT_HIDDEN uint64_t fmt_shift_round(uint64_t sig, int shift, int sticky, SysfmtRound r);
 FMT_HIDDEN uint32_t fmt_round_value(const FmtDesc *d, uint32_t neg, uint64_t sig, int ex,
                                     int sticky, SysfmtRound r, int ovf);
 FMT_HIDDEN uint32_t fmt_encode_bits(const FmtDesc *d, uint32_t bits, int escale, SysfmtRound r,
                                     int ovf);
+/* n codes (uint8_t, or uint16_t above 8 bits) of src[i] * 2^-escale, the loop of the portable
+   kernels with the encoder inlined. */
+FMT_HIDDEN void fmt_encode_run(const FmtDesc *d, const float *src, size_t n, int escale,
+                               SysfmtRound r, int ovf, void *dst);
 FMT_HIDDEN uint32_t fmt_decode_bits(const FmtDesc *d, uint32_t code);
 FMT_HIDDEN uint32_t fmt_f32_ldexp_bits(uint32_t bits, int k);
 FMT_HIDDEN int fmt_ovf_flag(const FmtDesc *d, SysfmtOverflow o);

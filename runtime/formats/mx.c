@@ -29,8 +29,7 @@ uint8_t fmt_mx_quant_block(const FmtDesc *elem, const float *v, uint8_t *codes, 
     return 0xFF;
   }
   int e = fmt_mx_scale_exp(elem, amax, rule);
-  for (int i = 0; i < SYSFMT_MX_BLOCK; i++)
-    codes[i] = (uint8_t)fmt_encode_bits(elem, fmt_f2u(v[i]), e, r, 0);
+  fmt_encode_run(elem, v, SYSFMT_MX_BLOCK, e, r, 0, codes); /* V_i * 2^-e, exactly */
   return (uint8_t)(e + 127);
 }
 

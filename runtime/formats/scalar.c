@@ -16,7 +16,9 @@
  */
 #include "fmt_internal.h"
 
-uint64_t fmt_shift_round(uint64_t sig, int shift, int sticky, SysfmtRound r) {
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE uint64_t shift_round(uint64_t sig, int shift, int sticky, SysfmtRound r) {
   if (shift <= 0)
     return sig << -shift; /* exact; callers keep this small */
   if (shift >= 64)
@@ -24,17 +26,12 @@ uint64_t fmt_shift_round(uint64_t sig, int shift, int sticky, SysfmtRound r) {
   uint64_t n = sig >> shift;
   uint64_t rem = sig & ((UINT64_C(1) << shift) - 1);
   uint64_t half = UINT64_C(1) << (shift - 1);
+  /* bitwise, not short-circuit: the round bit is data, branches on it mispredict */
   int up = 0;
-  switch (r) {
-  case SYSFMT_ROUND_RNE:
-    up = rem > half || (rem == half && (sticky || (n & 1)));
-    break;
-  case SYSFMT_ROUND_AWAY:
+  if (r == SYSFMT_ROUND_RNE)
+    up = (rem > half) | ((rem == half) & (sticky | (int)(n & 1)));
+  else if (r == SYSFMT_ROUND_AWAY)
     up = rem >= half;
-    break;
-  case SYSFMT_ROUND_RZ:
-    break;
-  }
   return n + (uint64_t)up;
 }
 
@@ -52,15 +49,15 @@ static uint32_t overflow_code(const FmtDesc *d, uint32_t neg, SysfmtRound r, int
   return d->infcode ? (sign | d->infcode) : d->nancode;
 }
 
-uint32_t fmt_round_value(const FmtDesc *d, uint32_t neg, uint64_t sig, int ex, int sticky,
-                         SysfmtRound r, int ovf) {
+INLINE uint32_t round_value(const FmtDesc *d, uint32_t neg, uint64_t sig, int ex, int sticky,
+                            SysfmtRound r, int ovf) {
   int top = 63 - __builtin_clzll(sig);
   int e = top + ex; /* E(value) */
   if (d->kind == FMT_KIND_INT) {
     /* Far beyond the largest |n|: saturate before the shift could overflow. */
     if (e - d->qmin >= 32)
       return overflow_code(d, neg, r, 0, 0);
-    uint64_t n = fmt_shift_round(sig, d->qmin - ex, sticky, r);
+    uint64_t n = shift_round(sig, d->qmin - ex, sticky, r);
     if (n > d->maxcode)
       n = d->maxcode;
     return neg ? (uint32_t)(-(int64_t)n) & ((1u << d->bits) - 1) : (uint32_t)n;
@@ -68,7 +65,7 @@ uint32_t fmt_round_value(const FmtDesc *d, uint32_t neg, uint64_t sig, int ex, i
   if (d->kind == FMT_KIND_E8M0) {
     if (e < -127)
       return 0x00; /* no zero and no subnormals: the smallest scale */
-    uint64_t n = fmt_shift_round(sig, e - ex, sticky, r); /* 1, or 2 after rounding up */
+    uint64_t n = shift_round(sig, e - ex, sticky, r); /* 1, or 2 after rounding up */
     int c = e + 127 + (n == 2);
     if (c > 254)
       return overflow_code(d, neg, r, ovf, 0);
@@ -77,7 +74,7 @@ uint32_t fmt_round_value(const FmtDesc *d, uint32_t neg, uint64_t sig, int ex, i
   int qe = e - d->mbits;
   if (qe < d->qmin)
     qe = d->qmin;
-  uint64_t n = fmt_shift_round(sig, qe - ex, sticky, r);
+  uint64_t n = shift_round(sig, qe - ex, sticky, r);
   uint64_t code = ((uint64_t)(qe - d->qmin) << d->mbits) + n;
   if (code > d->maxcode)
     return overflow_code(d, neg, r, ovf, 0);
@@ -94,7 +91,7 @@ static uint32_t nan_code(const FmtDesc *d, uint32_t bits) {
   return (neg << (d->bits - 1)) | d->infcode | quiet | (mant >> (23 - d->mbits));
 }
 
-uint32_t fmt_encode_bits(const FmtDesc *d, uint32_t bits, int escale, SysfmtRound r, int ovf) {
+INLINE uint32_t encode_bits(const FmtDesc *d, uint32_t bits, int escale, SysfmtRound r, int ovf) {
   uint32_t neg = bits >> 31, a = bits & 0x7FFFFFFF;
   if (a > 0x7F800000)
     return nan_code(d, bits);
@@ -110,7 +107,29 @@ uint32_t fmt_encode_bits(const FmtDesc *d, uint32_t bits, int escale, SysfmtRoun
   uint32_t e32 = a >> 23;
   uint64_t sig = e32 ? ((a & 0x7FFFFF) | 0x800000) : a;
   int ex = (e32 ? (int)e32 : 1) - 150 - escale;
-  return fmt_round_value(d, neg, sig, ex, 0, r, ovf);
+  return round_value(d, neg, sig, ex, 0, r, ovf);
+}
+
+uint32_t fmt_round_value(const FmtDesc *d, uint32_t neg, uint64_t sig, int ex, int sticky,
+                         SysfmtRound r, int ovf) {
+  return round_value(d, neg, sig, ex, sticky, r, ovf);
+}
+
+uint32_t fmt_encode_bits(const FmtDesc *d, uint32_t bits, int escale, SysfmtRound r, int ovf) {
+  return encode_bits(d, bits, escale, r, ovf);
+}
+
+void fmt_encode_run(const FmtDesc *d, const float *src, size_t n, int escale, SysfmtRound r,
+                    int ovf, void *dst) {
+  if (d->bits > 8) {
+    uint16_t *o = dst;
+    for (size_t i = 0; i < n; i++)
+      o[i] = (uint16_t)encode_bits(d, fmt_f2u(src[i]), escale, r, ovf);
+  } else {
+    uint8_t *o = dst;
+    for (size_t i = 0; i < n; i++)
+      o[i] = (uint8_t)encode_bits(d, fmt_f2u(src[i]), escale, r, ovf);
+  }
 }
 
 uint32_t fmt_decode_bits(const FmtDesc *d, uint32_t code) {
