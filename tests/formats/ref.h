@@ -48,6 +48,22 @@ RefClass ref_classify_at(const RefFmt *f, int j, double mag);
 /* For nondecreasing magnitudes: *j is advanced from its previous value (start at 0). */
 RefClass ref_classify_walk(const RefFmt *f, int *j, double mag);
 uint32_t ref_code(const RefFmt *f, RefClass c, int neg, int mode, int ovf);
+/* The same, written without branches on the class, for the long sweep's inner loops. */
+static inline uint32_t ref_code_inline(const RefFmt *f, RefClass c, int neg, int mode, int ovf) {
+  int tie_up = mode == REF_AWAY || (mode == REF_RNE && (c.j & 1));
+  int up = (c.where == REF_ABOVE_MID && mode != REF_RZ) | (c.where == REF_AT_MID && tie_up);
+  uint32_t mag = (uint32_t)c.j + (uint32_t)up;
+  int over = (c.where == REF_BEYOND && mode != REF_RZ) | (mag > f->maxcode);
+  if (c.where == REF_BEYOND && mode == REF_RZ)
+    mag = f->maxcode;
+  uint32_t s = f->is_int ? (neg ? (uint32_t)(256 - mag) & 0xFF : mag)
+                         : mag | (uint32_t)neg << (f->bits - 1);
+  if (!over)
+    return s;
+  if (!ovf)
+    return f->is_int ? (neg ? 0x81 : 0x7F) : f->maxcode | (uint32_t)neg << (f->bits - 1);
+  return f->has_inf ? f->infcode | (uint32_t)neg << (f->bits - 1) : f->nan_out;
+}
 /* The code of sign * mag (mag >= 0, finite, or INFINITY), mode REF_*, ovf: overflow to Inf/NaN. */
 uint32_t ref_encode_mag(const RefFmt *f, int neg, double mag, int mode, int ovf);
 /* The code of an FP32 value including NaN and Inf. */

@@ -85,6 +85,9 @@ static void sweep(SysfmtFormat f, const uint32_t *mags, size_t n) {
       for (size_t i = 0; i < n; i++) {
         want[2 * i] = ref_code(&r, cls[i], 0, mode, ovf);
         want[2 * i + 1] = ref_code(&r, cls[i], 1, mode, ovf);
+        CHECK(want[2 * i] == ref_code_inline(&r, cls[i], 0, mode, ovf) &&
+                  want[2 * i + 1] == ref_code_inline(&r, cls[i], 1, mode, ovf),
+              "the long sweep's inline reference agrees with ref_code");
       }
       for (size_t i = 0; i < ns; i++)
         want[2 * n + i] = ref_encode_f32(&r, specials[i], mode, ovf);
