@@ -1,7 +1,7 @@
 /*
  * The format table: one FmtDesc row per SysfmtFormat, holding every number the conversions
  * need (widths, bias, smallest quantum, largest finite code, Inf and NaN codes, overflow rules,
- * the MX scale parameters). The rows transcribe docs/numerics.md §1 and §2; everything else in
+ * the MX scale parameters). The rows transcribe numerics.md §1 and §2; everything else in
  * the library computes from them, so a format is added here, not in the conversion code.
  * Also here: name lookup, SysfmtInfo and status strings.
  */

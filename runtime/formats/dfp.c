@@ -1,5 +1,5 @@
 /*
- * INT16 dynamic fixed point (DFP16, docs/numerics.md §8): one shared exponent Es per tensor or
+ * INT16 dynamic fixed point (DFP16, numerics.md §8): one shared exponent Es per tensor or
  * per block, q_i = clamp(RNE(x_i * 2^-Es), -Qmax, Qmax) with Es = E(amax) - 14 + add_shift and
  * Qmax = 2^(15-add_shift) - 1.
  *

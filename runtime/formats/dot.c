@@ -1,7 +1,7 @@
 /*
  * Reference dot products: the bit-reproducible definitions kernels are checked against.
  *
- * MX (docs/numerics.md §5.3): each block's sum of element products is formed exactly as an
+ * MX (numerics.md §5.3): each block's sum of element products is formed exactly as an
  * integer in units of the product LSB (2^(qmin_A + qmin_B)). Element products span up to 69
  * bits (E5M2 x E5M2), so the sum is a 128-bit integer; it is rounded once to FP32 together
  * with the two scales by the scalar rounder, then added to an FP32 accumulator in block order.

@@ -174,7 +174,7 @@ static inline uint32_t fmt_pow2_bits(int k) {
 }
 
 /* The MX scale exponent e (scale = e + 127) of a block with finite max-abs bits amax_bits
-   (docs/numerics.md §4): E(amax) - emax_elem, plus one under the round-up rule when amax's
+   (numerics.md §4): E(amax) - emax_elem, plus one under the round-up rule when amax's
    significand exceeds the element's largest, clamped to [-127, 127]. */
 static inline int fmt_mx_scale_exp(const FmtDesc *elem, uint32_t amax_bits, SysfmtScaleRule rule) {
   if (amax_bits == 0)

@@ -1,5 +1,5 @@
 /*
- * MX block conversion (OCP MX v1.0 §6.3, docs/numerics.md §4): the scale rule, one block, and
+ * MX block conversion (OCP MX v1.0 §6.3, numerics.md §4): the scale rule, one block, and
  * whole tensors blocked along any axis.
  *
  * A block's scale comes from the exponent bits of its largest magnitude (never log2f, which is

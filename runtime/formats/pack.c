@@ -1,5 +1,5 @@
 /*
- * Storage layouts of FP6 and FP4 codes (docs/numerics.md §6, docs/formats.md "Packing").
+ * Storage layouts of FP6 and FP4 codes (numerics.md §6, docs/formats.md "Packing").
  *
  * DENSE: FP4 two codes per byte, element 2k in bits 3..0 and 2k+1 in bits 7..4; FP6 four codes
  * in three bytes read as a little-endian 24-bit word w = c0 | c1<<6 | c2<<12 | c3<<18. BYTE:

@@ -7,7 +7,7 @@
  * qe - ex with a round bit and a sticky bit (fmt_shift_round). The code is then
  * ((qe - qmin) << mbits) + n (fmt_internal.h), so a carry out of the mantissa moves to the next
  * binade by itself and overflow is "code > maxcode". This is the integer form of the reference
- * encoder of docs/numerics.md §2, and being integer-only it ignores the caller's rounding mode
+ * encoder of numerics.md §2, and being integer-only it ignores the caller's rounding mode
  * and flush-to-zero settings.
  *
  * fmt_round_value takes any (sig, ex) pair, so the same rounder serves FP32 inputs scaled by

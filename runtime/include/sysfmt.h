@@ -4,7 +4,7 @@
  * One library, three users: the runtime prepares kernel inputs and reads kernel outputs with
  * it, the compiler asks it what a kernel must compute, and the reference interpreter uses its
  * dot products as the definition of a correct result. Every conversion follows
- * docs/numerics.md (the project's numerics contract) bit for bit: NaN and Inf handling, the
+ * numerics.md (the project's numerics contract) bit for bit: NaN and Inf handling, the
  * sign of zero, subnormals, ties and the clamp rules. docs/formats.md is the user guide.
  *
  * Conventions of this header:
@@ -228,7 +228,7 @@ SYSFMT_API SysfmtStatus sysfmt_mx_dequantize(SysfmtFormat mx, const SysfmtShape 
                                              const void *elems, const uint8_t *scales,
                                              float *dst, const SysfmtOptions *opt);
 
-/* ---- Reference dot products (docs/numerics.md §5.3 and §8) ------------------------------ */
+/* ---- Reference dot products (numerics.md §5.3 and §8) ------------------------------ */
 
 /* MX DotGeneral: *out = C_in + sum over nblocks of X_A*X_B*sum_i P_A,i*P_B,i, each block sum
    exact, rounded once to FP32, and added to the FP32 accumulator in block order. a and b hold

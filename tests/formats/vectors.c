@@ -1,5 +1,5 @@
 /*
- * formats.vectors: every worked example of docs/numerics.md §10 (10.1 to 10.7), plus the
+ * formats.vectors: every worked example of numerics.md §10 (10.1 to 10.7), plus the
  * numbered claims of §2, §3 and §8 they illustrate. Each scalar vector is checked through
  * sysfmt_encode and through sysfmt_encode_array on every instruction set; each block through
  * the tensor API on every instruction set and through the block API.
