@@ -151,8 +151,13 @@ double eval_expr(Eval *ev, const Expr *e, const int64_t *x)
 		int d = 0;
 		for (const Expr *a = e->args; a; a = a->next, d++) {
 			int64_t i = eval_index(ev, a, x);
-			if (i < 0 || i >= ev->ts->dims[ti][d])
-				sysc_bug("index %lld of '%s' out of range", (long long)i, e->name);
+			if (i < 0 || i >= ev->ts->dims[ti][d]) {
+				if (!ev->fault[0])
+					snprintf(ev->fault, sizeof ev->fault,
+					         "with these sizes, index %d of '%s' reaches %lld, outside its extent %lld", d + 1,
+					         e->name, (long long)i, (long long)ev->ts->dims[ti][d]);
+				return 0;
+			}
 			off = off * ev->ts->dims[ti][d] + i;
 		}
 		return ev->ts->data[ti][off];
@@ -339,7 +344,7 @@ bool interp_run(const Ure *u, const Sizes *sz, TensorSet *ts, EvalMode mode, cha
 	Eval ev = {.u = u, .sz = sz, .ts = ts, .fp64 = mode != EVAL_TYPED, .magnitude = mode == EVAL_MAGNITUDE,
 	           .read = store_read, .ctx = &s};
 	int64_t x[URE_MAXL] = {0};
-	for (int64_t p = 0; p < s.npoints; p++) {
+	for (int64_t p = 0; p < s.npoints && !ev.fault[0]; p++) {
 		eval_point(&ev, x, store_write);
 		for (int i = u->nloops - 1; i >= 0; i--) {
 			if (++x[i] < s.ext[i])
@@ -347,7 +352,12 @@ bool interp_run(const Ure *u, const Sizes *sz, TensorSet *ts, EvalMode mode, cha
 			x[i] = 0;
 		}
 	}
-	eval_outputs(&ev);
+	if (!ev.fault[0])
+		eval_outputs(&ev);
 	free(s.vals);
+	if (ev.fault[0]) {
+		snprintf(err, errlen, "%s", ev.fault);
+		return false;
+	}
 	return true;
 }

@@ -174,6 +174,7 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 
 Program *drv_load(Arena *a, Diag *d, const Options *o)
 {
+	diag_init(d, stderr); /* no file registered: the caller can tell an I/O failure */
 	size_t len;
 	char *raw = read_file(o->input, &len);
 	if (!raw) {
@@ -254,6 +255,10 @@ static int cmd_check(int argc, char **argv)
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
+	if (!p && d.nfiles == 0) {
+		arena_free(a);
+		return 2; /* the input could not be read */
+	}
 	bool ok = p != NULL;
 	/* the legality of every mapping (spacetime.c) */
 	for (Mapping *m = p ? p->mappings : NULL; m; m = m->next)

@@ -418,7 +418,7 @@ static bool want_cond(Sema *s, const Expr *e, const char *what)
 {
 	if (e->type != TY_BOOL && e->type != TY_NONE) {
 		if (s->report)
-			diag_error(s->diag, e->loc, "%s must be a condition (a comparison such as 'k == 0'), not a %s value",
+			diag_error(s->diag, e->loc, "%s must be a condition (a comparison such as 'k == 0'), not a value of type %s",
 			           what, type_name(e->type));
 		return false;
 	}
@@ -484,8 +484,19 @@ static void check_rec_ref(Sema *s, Expr *e, const Facts *f)
 		}
 		off[i] = ix[i].p.c0;
 	}
-	if (!ok || s->eqn->kind == EQ_OUT)
+	if (!ok)
 		return;
+	if (s->eqn->kind == EQ_OUT) {
+		/* an output element reads its recurrence at its own indices */
+		i = 0;
+		for (Expr *a = e->args; a; a = a->next, i++)
+			if (s->bound[i] && off[i] != 0) {
+				diag_error(s->diag, a->loc, "output '%s' must read '%s' at its own index '%s', not '%s'",
+				           s->eqn->name, e->name, s->loops[i]->name, expr_str(s, a));
+				return;
+			}
+		return;
+	}
 	/* offsets must point to earlier points in the loop order */
 	int first = -1;
 	for (int j = 0; j < s->nloops; j++)
@@ -777,10 +788,10 @@ static void check_tensor(Sema *s, Tensor *t)
 			const char *r = a->value && a->value->kind == EX_NAME ? a->value->name : "";
 			if (strcmp(r, "ocp") == 0)
 				t->scale_ceil = false;
-			else if (strcmp(r, "ceil") == 0)
+			else if (strcmp(r, "round_up") == 0 || strcmp(r, "ceil") == 0)
 				t->scale_ceil = true;
 			else
-				diag_error(s->diag, a->loc, "scale_rule must be 'ocp' (the default) or 'ceil'");
+				diag_error(s->diag, a->loc, "scale_rule must be 'ocp' (the default) or 'round_up' (also written 'ceil')");
 		} else if (strcmp(a->key, "add_shift") == 0 && t->type == TY_I16) {
 			if (!a->value || !const_int(a->value, &v) || v < 0 || v > 14)
 				diag_error(s->diag, a->loc, "add_shift must be an integer from 0 to 14");
@@ -791,10 +802,10 @@ static void check_tensor(Sema *s, Tensor *t)
 			                    : t->type == TY_I16 ? "add_shift"
 			                                        : NULL;
 			if (valid)
-				diag_error(s->diag, a->loc, "unknown attribute '%s' for a %s tensor (valid: %s)", a->key,
+				diag_error(s->diag, a->loc, "unknown attribute '%s' for a tensor of type %s (valid: %s)", a->key,
 				           type_name(t->type), valid);
 			else
-				diag_error(s->diag, a->loc, "a %s tensor takes no attributes", type_name(t->type));
+				diag_error(s->diag, a->loc, "a tensor of type %s takes no attributes", type_name(t->type));
 		}
 	}
 }
@@ -1210,11 +1221,12 @@ static void map_spacetime(Sema *s, MapState *m, const Clause *c)
 		}
 		nspace = n - 1;
 		ntime = 1;
-		/* a projection along one loop keeps the other loops as the space dimensions */
-		if (nz == 1 && (u[at] == 1 || u[at] == -1))
-			for (int i = 0, j = 0; i < n; i++)
-				if (i != at)
-					names[j++] = m->name[loops[i]];
+		(void)at;
+		/* the space rows spacetime.c derives; unit rows are named after their loop */
+		int64_t S[URE_MAXL][URE_MAXL];
+		if (n <= URE_MAXL && st_space_from_projection(n, u, S))
+			for (int i = 0; i < nspace; i++)
+				names[i] = unit_row_name(m, loops, S[i], n);
 	} else {
 		for (Row *r = c->space; r; r = r->next, nspace++)
 			if (nspace < MAXMLOOPS && !row_ints(s, r, n, rows[nspace], "a space row"))
@@ -1264,6 +1276,11 @@ static void map_spacetime(Sema *s, MapState *m, const Clause *c)
 		}
 		if (id) {
 			Sym *sym = lookup(s, name);
+			int other = find_name(m->name, m->n, name);
+			if (other >= 0 && !m->in_st[other]) {
+				diag_error(s->diag, loc, "'%s' already names a loop outside the transform", name);
+				return;
+			}
 			if (sym && sym->kind != SYM_LOOP) {
 				diag_error(s->diag, loc, "'%s' already names a %s of kernel '%s'", name, sym_what(sym->kind), s->k->name);
 				return;
@@ -1404,9 +1421,12 @@ static void check_mapping(Sema *s, Mapping *mp)
 		bool lanes = false;
 		for (Clause *c = mp->clauses; c; c = c->next)
 			lanes |= c->kind == CL_LANES;
+		int free_dim = 0;
+		while (free_dim < m.nspace - 1 && m.dim_used[free_dim])
+			free_dim++;
 		if (!lanes && m.st_ok)
 			diag_error(s->diag, mp->name_loc, "mapping '%s' puts no space dimension on SIMD lanes; add 'lanes %s;'",
-			           mp->name, m.dim[0]);
+			           mp->name, m.dim[free_dim]);
 	}
 }
 

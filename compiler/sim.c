@@ -363,7 +363,7 @@ bool sim_run(const Map *mp, const Sizes *sz, TensorSet *ts, char *err, size_t er
 		if (mp->loops[l].st < 0)
 			outer[no++] = l;
 	int64_t pos[MAP_MAXL] = {0};
-	while (ok && !s.failed) {
+	while (ok && !s.failed && !ev.fault[0]) {
 		for (int i = 0; i < no; i++) {
 			int l = outer[i];
 			s.cur_outer[l] = mp->loops[l].parallel ? s.ext[l] - 1 - pos[i] : pos[i];
@@ -377,6 +377,10 @@ bool sim_run(const Map *mp, const Sizes *sz, TensorSet *ts, char *err, size_t er
 		}
 		if (i < 0)
 			break;
+	}
+	if (ok && !s.failed && ev.fault[0]) {
+		snprintf(err, errlen, "%s", ev.fault);
+		s.failed = true;
 	}
 	if (ok && !s.failed && s.computed != s.npoints) {
 		snprintf(err, errlen, "the array computed %lld points of a domain of %lld", (long long)s.computed,

@@ -453,6 +453,8 @@ struct Eval {
 	/* reads recurrence var at point x (x is inside the domain) */
 	double (*read)(Eval *ev, int var, const int64_t *x);
 	void *ctx;
+	/* a tensor index that fell outside its extent (sizes that sema could not judge) */
+	char fault[160];
 };
 
 double eval_expr(Eval *ev, const Expr *e, const int64_t *x);
@@ -535,6 +537,109 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz);
  * point it belongs to, so a mapping that routes a wrong value is caught. Outputs go
  * to ts. Returns false with a message on a mapping-semantics failure. */
 bool sim_run(const Map *mp, const Sizes *sz, TensorSet *ts, char *err, size_t errlen);
+
+/* ---------------------------------------------------------------- enum.c */
+
+/* The search space of `sysc mappings` and of the autotuner: every legal untiled
+ * projection and schedule of a kernel's recurrences within small bounds, with its
+ * cost numbers, sorted by the cost order (enum.c's opening comment). */
+enum { ENUM_MAXN = 4 }; /* the most loops a transform covers */
+
+typedef struct {
+	int nloops;          /* loops to transform; 0: every loop of a kernel with at most 3 */
+	int loops[URE_MAXL]; /* their indices in the URE, in the order of T's columns */
+	int max_coef;        /* schedule coefficients run 0..max_coef (0: 2; at most 8) */
+	int links;           /* the longest link (0: 1) */
+	const Sizes *sizes;  /* sizes for the cost numbers (NULL: ure_default_sizes) */
+} EnumOptions;
+
+typedef struct {
+	int n;                /* loops in the transform */
+	int loops[URE_MAXL];  /* which, as in EnumOptions */
+	int links;
+	int64_t u[URE_MAXL];     /* the projection: entries -1..1, the first nonzero one positive */
+	int64_t sched[URE_MAXL]; /* the schedule: entries 0..max_coef, sched . u = +-1 */
+	int64_t T[ENUM_MAXN][ENUM_MAXN]; /* space rows (st_space_from_projection(u)), then sched */
+	const char *dim[ENUM_MAXN];      /* names of T's rows, the last one time */
+	bool named;           /* the names must be written with `as` (map_build and sema differ) */
+	/* costs, per pass of the array, at the sizes given */
+	int64_t pext[ENUM_MAXN]; /* the array's extent along each space row */
+	int64_t pes, steps, tmin, passes, points;
+	double util;          /* points / (pes * steps) */
+	int regs_per_pe;      /* one per variable plus each link's delay */
+	int64_t words;        /* words to and from memory, whole kernel */
+	int64_t peak;         /* the most words moved in one step of the first pass */
+	double cost;          /* passes * steps: the first key of the cost order */
+} Design;
+
+/* Every legal design, sorted by enum_compare; *out lives in the arena. Returns the
+ * count, or -1 with a message in err when the options are wrong for u. */
+int enum_designs(Arena *a, const Ure *u, const EnumOptions *o, Design **out, char *err, size_t errlen);
+/* The cost order: cost, PEs, registers, peak, words, then u and sched lexicographically. */
+int enum_compare(const Design *x, const Design *y);
+/* The untiled Map of a design (what map_build makes of enum_write_mapping's block). */
+Map *enum_map(Arena *a, const Ure *u, const Design *d);
+/* A `mapping NAME of KERNEL { ... }` block for the design that sysc check accepts. */
+void enum_write_mapping(Buf *b, const Ure *u, const Design *d, const char *name);
+
+/* ---------------------------------------------------------------- lower.c */
+
+/* The loop IR: a mapped kernel as the loops a target runs. It stays target-neutral:
+ * lanes, register rows and work items are abstract here; cpu/ lowers them to LLVM
+ * vectors and a thread pool, the GPU backends to sub-group lanes and work-groups.
+ *
+ *   work items      the parallel loops around the array, flattened
+ *   sequential      the other loops around the array, in order: one pass each
+ *   time t          tmin .. tmax of the (retimed) schedule
+ *   rows            every register-row PE coordinate, unrolled
+ *   lanes           the lane coordinate: one vector
+ *
+ * Propagated inputs do not travel: each PE reads them where it uses them, which
+ * frees the schedule from their dependences. lower_map then retimes: it picks the
+ * schedule (same space rows) that makes the most memory accesses uniform or
+ * contiguous across lanes, among those still causal for the values that do travel.
+ */
+typedef enum { ACC_UNIFORM, ACC_CONTIG, ACC_GATHER } AccessKind;
+
+typedef struct {
+	int var;                 /* the value read */
+	int reader;
+	const UreDep *dep;
+	/* inside a pass: from the PE `drow` register rows and `dlane` lanes back, tau steps ago */
+	bool link;
+	int64_t drow[URE_MAXL], dlane, tau;
+	/* from an earlier pass: through a spill buffer along loop `fold` */
+	bool spill;
+	int fold;
+} LoopDep;
+
+typedef struct {
+	const Map *mp;
+	const Ure *u;
+	int n;                             /* transform loops, as in mp */
+	int64_t T[URE_MAXL][URE_MAXL];     /* retimed: space rows of mp, new schedule */
+	int64_t Tinv[URE_MAXL][URE_MAXL];
+	bool retimed;
+	int lane;                          /* the space row on lanes */
+	int nregdims, regdim[URE_MAXL];    /* the space rows on registers */
+	int64_t pmin[URE_MAXL], pext[URE_MAXL]; /* the PE box, per space row (constants) */
+	int64_t nrows;                     /* register-row PEs: product of their extents */
+	int ndeps;
+	LoopDep *deps;
+	int64_t maxtau[64];                /* per variable: the longest delay it is read with */
+	bool stateful[64];                 /* per variable: kept in registers across steps */
+	bool spilled[64];                  /* per variable: written to a spill buffer */
+	int spill_fold[64];
+	int vregs;                         /* vectors live across a step */
+	const char *why;                   /* set when the backend cannot lower the mapping */
+} LoopProg;
+
+/* Lowers a legal mapping. NULL with *why set when it uses what the loop IR does not
+ * support yet (e.g. a lane dimension without a fixed size). */
+LoopProg *lower_map(Arena *a, const Map *mp, const char **why);
+/* The lane stride of a tensor access (index expressions over the kernel's loops). */
+AccessKind lower_access(const LoopProg *lp, const Expr *index);
+void lower_print(Buf *b, const LoopProg *lp);
 
 /* ---------------------------------------------------------------- inputs.c */
 

@@ -32,7 +32,7 @@ static void bracket(Parser *p, char c)
 	}
 }
 
-static bool skip_comment(Parser *p);
+static bool skip_comment(Parser *p, const char **nul);
 
 static int error_token(Parser *p, const char *msg)
 {
@@ -67,12 +67,22 @@ int sysc_yylex(SYSC_YYSTYPE *lval, SrcLoc *lloc, Parser *p)
 		[ \t\r\n\f\v]+ { continue; }
 		"//" [^\n\x00]* { continue; }
 		"/*" {
-			if (!skip_comment(p)) {
-				p->cur = p->lim;
-				tok = error_token(p, "unterminated comment: '/*' has no matching '*/'");
+			const char *open = p->tok, *nul = NULL;
+			bool eof = !skip_comment(p, &nul);
+			if (eof || nul) {
+				/* report at the comment's opener, or at the NUL inside it */
+				p->tok = eof ? open : nul;
+				if (eof) {
+					p->cur = p->lim;
+					p->eof_reported = true; /* the end of file needs no second message */
+				}
+				tok = error_token(p, eof ? "unterminated comment: '/*' has no matching '*/'"
+				                         : "stray NUL byte in a comment");
 				lloc->file = p->file;
 				lloc->start = (int)(p->tok - p->src);
-				lloc->end = lloc->start + 2;
+				lloc->end = lloc->start + (eof ? 2 : 1);
+				p->prev = p->last;
+				p->last = *lloc;
 				return tok;
 			}
 			continue;
@@ -146,14 +156,21 @@ done:
 	return tok;
 }
 
-/* Skips the rest of a block comment; false if the input ends first. */
-static bool skip_comment(Parser *p)
+/* Skips the rest of a block comment: false if the input ends first. The first NUL
+ * byte inside it, if any, goes to *nul. */
+static bool skip_comment(Parser *p, const char **nul)
 {
 	for (;;) {
-		p->tok = p->cur;
+		const char *at = p->cur;
 	/*!re2c
 		"*" "/" { return true; }
-		"\x00" { if (p->cur - 1 == p->lim) return false; continue; }
+		"\x00" {
+			if (at == p->lim)
+				return false;
+			if (!*nul)
+				*nul = at;
+			continue;
+		}
 		* { continue; }
 	*/
 	}

@@ -202,7 +202,7 @@ equation:
 
 type_opt:
 	  %empty                { $$ = NULL; }
-	| ':' IDENT             { $$ = $2; }
+	| ':' IDENT             { $$ = $2; @$ = @2; }
 	;
 
 indices:
