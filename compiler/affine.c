@@ -19,20 +19,21 @@ Affine aff_const(int64_t c)
 	return a;
 }
 
+/* A form whose arithmetic overflows int64 is not ok: nothing is decided from it. */
 Affine aff_add(Affine x, Affine y)
 {
 	x.ok = x.ok && y.ok;
-	x.c0 += y.c0;
+	x.ok &= !__builtin_add_overflow(x.c0, y.c0, &x.c0);
 	for (int i = 0; i < AFF_MAXP; i++)
-		x.coef[i] += y.coef[i];
+		x.ok &= !__builtin_add_overflow(x.coef[i], y.coef[i], &x.coef[i]);
 	return x;
 }
 
 Affine aff_scale(Affine x, int64_t k)
 {
-	x.c0 *= k;
+	x.ok &= !__builtin_mul_overflow(x.c0, k, &x.c0);
 	for (int i = 0; i < AFF_MAXP; i++)
-		x.coef[i] *= k;
+		x.ok &= !__builtin_mul_overflow(x.coef[i], k, &x.coef[i]);
 	return x;
 }
 
@@ -61,7 +62,8 @@ int aff_nonneg(Affine x)
 			all_pos = false;
 		if (x.coef[i] > 0)
 			all_neg = false;
-		min += x.coef[i];
+		if (__builtin_add_overflow(min, x.coef[i], &min))
+			return -1;
 	}
 	if (all_pos)
 		return min >= 0;
@@ -82,15 +84,16 @@ void aff_print(Buf *b, Affine x, const Kernel *k)
 			buf_printf(b, c < 0 ? "-" : "");
 		else
 			buf_printf(b, c < 0 ? " - " : " + ");
-		if (c != 1 && c != -1)
-			buf_printf(b, "%lld*", (long long)(c < 0 ? -c : c));
+		if (c != 1 && c != -1) /* the magnitude, unsigned: -INT64_MIN does not fit */
+			buf_printf(b, "%llu*", c < 0 ? 0 - (unsigned long long)c : (unsigned long long)c);
 		buf_printf(b, "%s", p->name);
 		first = false;
 	}
 	if (first)
 		buf_printf(b, "%lld", (long long)x.c0);
 	else if (x.c0)
-		buf_printf(b, " %s %lld", x.c0 < 0 ? "-" : "+", (long long)(x.c0 < 0 ? -x.c0 : x.c0));
+		buf_printf(b, " %s %llu", x.c0 < 0 ? "-" : "+",
+		           x.c0 < 0 ? 0 - (unsigned long long)x.c0 : (unsigned long long)x.c0);
 }
 
 static int param_index(const Kernel *k, const char *name)
@@ -136,7 +139,7 @@ Affine aff_of_expr(const Expr *e, const Kernel *k)
 			return bad;
 		case OP_DIV:
 		case OP_MOD:
-			if (aff_is_const(x) && aff_is_const(y) && y.c0 != 0)
+			if (aff_is_const(x) && aff_is_const(y) && y.c0 != 0 && !(y.c0 == -1 && x.c0 == INT64_MIN))
 				return aff_const(e->op == OP_DIV ? x.c0 / y.c0 : x.c0 % y.c0);
 			return bad;
 		default:

@@ -163,8 +163,9 @@ static Index index_of(Sema *s, const Expr *e)
 		if (e->op == OP_NEG) {
 			r = index_of(s, e->a);
 			r.p = aff_scale(r.p, -1);
+			r.ok = r.ok && r.p.ok;
 			for (int i = 0; i < MAXLOOPS; i++)
-				r.lv[i] = -r.lv[i];
+				r.ok &= !__builtin_mul_overflow(r.lv[i], -1, &r.lv[i]);
 		}
 		return r;
 	case EX_BINARY: {
@@ -180,16 +181,18 @@ static Index index_of(Sema *s, const Expr *e)
 		if (e->op == OP_ADD || e->op == OP_SUB) {
 			int64_t sg = e->op == OP_ADD ? 1 : -1;
 			r.p = aff_add(x.p, aff_scale(y.p, sg));
-			for (int i = 0; i < MAXLOOPS; i++)
-				r.lv[i] = x.lv[i] + sg * y.lv[i];
 			r.ok = r.p.ok;
+			for (int i = 0; i < MAXLOOPS; i++) {
+				int64_t t;
+				r.ok &= !__builtin_mul_overflow(sg, y.lv[i], &t) && !__builtin_add_overflow(x.lv[i], t, &r.lv[i]);
+			}
 		} else if (e->op == OP_MUL && ((xc && !xl) || (yc && !yl))) {
 			Index v = xc && !xl ? y : x;
 			int64_t c = xc && !xl ? x.p.c0 : y.p.c0;
 			r.p = aff_scale(v.p, c);
-			for (int i = 0; i < MAXLOOPS; i++)
-				r.lv[i] = v.lv[i] * c;
 			r.ok = r.p.ok;
+			for (int i = 0; i < MAXLOOPS; i++)
+				r.ok &= !__builtin_mul_overflow(v.lv[i], c, &r.lv[i]);
 		}
 		return r;
 	}
@@ -531,12 +534,13 @@ static void check_rec_ref(Sema *s, Expr *e, const Facts *f)
 		Affine top = aff_sub(aff_of_expr(l->bound, s->k), aff_const(1));
 		if (off[i] < 0 && aff_nonneg(lo) != 1)
 			diag_error(s->diag, e->loc,
-			           "'%s' reads outside the domain when %s < %lld; guard it, e.g. '%s < %lld ? ... : %s'",
-			           expr_str(s, e), l->name, (long long)-off[i], l->name, (long long)-off[i], expr_str(s, e));
+			           "'%s' reads outside the domain when %s < %llu; guard it, e.g. '%s < %llu ? ... : %s'",
+			           expr_str(s, e), l->name, 0 - (unsigned long long)off[i], l->name,
+			           0 - (unsigned long long)off[i], expr_str(s, e));
 		else if (off[i] > 0 && aff_nonneg(aff_sub(top, hi)) != 1)
 			diag_error(s->diag, e->loc,
-			           "'%s' reads outside the domain when %s > %s - %lld; guard it with a condition on %s",
-			           expr_str(s, e), l->name, expr_str(s, l->bound), (long long)(off[i] + 1), l->name);
+			           "'%s' reads outside the domain when %s > %s - %llu; guard it with a condition on %s",
+			           expr_str(s, e), l->name, expr_str(s, l->bound), (unsigned long long)off[i] + 1, l->name);
 	}
 }
 
