@@ -39,6 +39,8 @@ typedef struct {
 	bool changed;         /* type inference made progress */
 	bool report;          /* report errors (off during type-inference passes) */
 	int in_args;          /* inside the indices of a reference: they report loops themselves */
+	Eqn *seen[MAXSYMS];   /* same_point_refs: recurrences already searched for the target */
+	int nseen;
 } Sema;
 
 /* ---- symbols ---- */
@@ -894,8 +896,15 @@ static void check_rec_lhs(Sema *s, Eqn *e)
 /* Recurrences that read each other at the same point must not form a cycle. */
 static bool same_point_refs(Sema *s, Expr *e, Eqn *target, int depth);
 
+/* Searches each recurrence once per target: the paths through it were all tried the
+ * first time (trying them again made the search exponential in the number of recurrences). */
 static bool reads_at_zero(Sema *s, Eqn *from, Eqn *to, int depth)
 {
+	for (int i = 0; i < s->nseen; i++)
+		if (s->seen[i] == from)
+			return false;
+	if (s->nseen < MAXSYMS)
+		s->seen[s->nseen++] = from;
 	return same_point_refs(s, from->rhs, to, depth);
 }
 
@@ -1017,6 +1026,7 @@ static void check_kernel(Sema *s, Kernel *k)
 				           e->name, e->name);
 			if (e->decl_type)
 				e->type = e->decl_type;
+			s->nseen = 0;
 			if (same_point_refs(s, e->rhs, e, 0))
 				diag_error(s->diag, e->name_loc, "recurrence '%s' depends on itself at the same point through other recurrences",
 				           e->name);
