@@ -561,7 +561,7 @@ typedef struct {
 	int64_t sched[URE_MAXL]; /* the schedule: entries 0..max_coef, sched . u = +-1 */
 	int64_t T[ENUM_MAXN][ENUM_MAXN]; /* space rows (st_space_from_projection(u)), then sched */
 	const char *dim[ENUM_MAXN];      /* names of T's rows, the last one time */
-	bool named;           /* the names must be written with `as` (map_build and sema differ) */
+	bool named;           /* the names must be written with `as` (the defaults collide) */
 	/* costs, per pass of the array, at the sizes given */
 	int64_t pext[ENUM_MAXN]; /* the array's extent along each space row */
 	int64_t pes, steps, tmin, passes, points;
@@ -677,5 +677,6 @@ int drv_close_output(const Options *o, FILE *f);
 int cmd_convert(int argc, char **argv); /* cmd_convert.c */
 int cmd_run(int argc, char **argv);     /* run.c */
 int cmd_explain(int argc, char **argv); /* explain.c */
+int cmd_mappings(int argc, char **argv); /* cmd_mappings.c */
 
 #endif /* SYSC_H */
