@@ -62,7 +62,10 @@ static int run_case(Case c, Bufs *b, const SysfmtOptions *op) {
   case F16_E: return sysfmt_encode_array(SYSFMT_F16, b->x, b->n, b->h, op);
   case FP8_E: return sysfmt_encode_array(SYSFMT_FP8_E4M3, b->x, b->n, b->codes, op);
   case DFP_Q: return sysfmt_dfp16_quantize(b->x, b->n, op, b->q, &es);
-  case DFP_DQ: return sysfmt_dfp16_dequantize(b->q, b->n, -13, b->y);
+  case DFP_DQ: {
+    int32_t e = -13;
+    return sysfmt_dfp16_dequantize_blocks(b->q, b->n, b->n, &e, op, b->y);
+  }
   default: return -1;
   }
 }

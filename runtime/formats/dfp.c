@@ -65,15 +65,25 @@ SysfmtStatus sysfmt_dfp16_quantize(const float *x, size_t n, const SysfmtOptions
   return sysfmt_dfp16_quantize_blocks(x, n, n, opt, q, es);
 }
 
-SysfmtStatus sysfmt_dfp16_dequantize(const int16_t *q, size_t n, int32_t es, float *x) {
-  if (n && (!q || !x))
+SysfmtStatus sysfmt_dfp16_dequantize_blocks(const int16_t *q, size_t n, size_t block,
+                                            const int32_t *es, const SysfmtOptions *opt,
+                                            float *x) {
+  if ((n && (!q || !x || !es)) || block == 0 || !fmt_options_valid(opt))
     return SYSFMT_ERR_ARG;
-  if (es < -1000 || es > 1000)
-    return SYSFMT_ERR_ARG;
-  const FmtKernels *k = fmt_kernels(NULL);
+  for (size_t b = 0, j = 0; b < n; b += block, j++)
+    if (es[j] < -1000 || es[j] > 1000)
+      return SYSFMT_ERR_ARG;
+  const FmtKernels *k = fmt_kernels(opt);
   FmtFpEnv env;
   fmt_fpenv_enter(&env);
-  k->dfp_dequant(q, n, es, x);
+  for (size_t b = 0, j = 0; b < n; b += block, j++)
+    k->dfp_dequant(q + b, n - b < block ? n - b : block, es[j], x + b);
   fmt_fpenv_leave(&env);
   return SYSFMT_OK;
+}
+
+SysfmtStatus sysfmt_dfp16_dequantize(const int16_t *q, size_t n, int32_t es, float *x) {
+  if (n == 0)
+    return SYSFMT_OK;
+  return sysfmt_dfp16_dequantize_blocks(q, n, n, &es, NULL, x);
 }

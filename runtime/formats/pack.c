@@ -34,6 +34,9 @@ void fmt_pack_row(const FmtDesc *elem, SysfmtPacking p, const uint8_t *codes, si
       dst[i * stride] = (uint8_t)(codes[i] << 2);
   } else if (elem->bits == 4) {
     size_t j = 0;
+    if (stride == 1) /* the common case, written so that it vectorizes */
+      for (; 2 * j + 1 < n; j++)
+        dst[j] = (uint8_t)(codes[2 * j] | codes[2 * j + 1] << 4);
     for (; 2 * j + 1 < n; j++)
       dst[j * stride] = (uint8_t)(codes[2 * j] | codes[2 * j + 1] << 4);
     if (n & 1)
@@ -60,7 +63,13 @@ void fmt_unpack_row(const FmtDesc *elem, SysfmtPacking p, const uint8_t *src, si
     for (size_t i = 0; i < n; i++)
       codes[i] = (src[i * stride] >> 2) & mask;
   } else if (elem->bits == 4) {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    if (stride == 1)
+      for (; i + 1 < n; i += 2) {
+        codes[i] = src[i / 2] & 15;
+        codes[i + 1] = src[i / 2] >> 4;
+      }
+    for (; i < n; i++)
       codes[i] = (src[(i / 2) * stride] >> (4 * (i & 1))) & mask;
   } else {
     for (size_t g = 0; 4 * g < n; g++) {

@@ -260,9 +260,14 @@ SYSFMT_API SysfmtStatus sysfmt_dfp16_quantize(const float *x, size_t n,
 SYSFMT_API SysfmtStatus sysfmt_dfp16_quantize_blocks(const float *x, size_t n, size_t block,
                                                      const SysfmtOptions *opt, int16_t *q,
                                                      int32_t *es);
-/* x_i = q_i * 2^es, rounded once to FP32 (exact unless below FP32's normal range). */
+/* x_i = q_i * 2^es, rounded once to FP32 (exact unless below FP32's normal range);
+   |es| <= 1000. */
 SYSFMT_API SysfmtStatus sysfmt_dfp16_dequantize(const int16_t *q, size_t n, int32_t es,
                                                 float *x);
+/* The same with one exponent per run of `block` values, and options (only isa matters). */
+SYSFMT_API SysfmtStatus sysfmt_dfp16_dequantize_blocks(const int16_t *q, size_t n, size_t block,
+                                                       const int32_t *es,
+                                                       const SysfmtOptions *opt, float *x);
 /* N_safe = floor((2^31-1) / (Qmax_a * Qmax_b)): products an INT32 sum can take. */
 SYSFMT_API size_t sysfmt_dfp16_safe_chunk(int add_shift_a, int add_shift_b);
 /* *out = C_in + sum over chunks of RNE_fp32(S_chunk * 2^(es_a+es_b)), chunks of `chunk`

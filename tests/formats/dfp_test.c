@@ -109,11 +109,14 @@ static void quantize(void) {
               want[k], (int)wes[k / block]);
       }
       T.checks += n;
-      for (size_t b = 0; b < nbk; b++) {
-        size_t m = n - b * block < block ? n - b * block : block;
-        CHECK(sysfmt_dfp16_dequantize(got + b * block, m, ges[b], back + b * block) == SYSFMT_OK,
-              "dequantize");
-      }
+      if (block == n)
+        CHECK(sysfmt_dfp16_dequantize(got, n, ges[0], back) == SYSFMT_OK, "dequantize");
+      else
+        CHECK(sysfmt_dfp16_dequantize_blocks(got, n, block, ges, &op, back) == SYSFMT_OK,
+              "dequantize_blocks");
+      if (i < 2 && block == n) /* the plain call takes the best ISA; check the others too */
+        CHECK(sysfmt_dfp16_dequantize_blocks(got, n, n, ges, &op, back) == SYSFMT_OK,
+              "dequantize_blocks");
       for (size_t k = 0; k < n; k++) {
         float w = (float)ldexp((double)want[k], wes[k / block]);
         if (t_f2u(back[k]) != t_f2u(w)) {
@@ -136,10 +139,16 @@ static void quantize(void) {
   for (int k = 0; k < 20; k++)
     q[k] = (int16_t)(t_rand32() | 1);
   for (int es = -200; es <= 150; es += 7) {
-    float out[20];
-    sysfmt_dfp16_dequantize(q, 20, es, out);
-    for (int k = 0; k < 20; k++)
-      CHECK(t_f2u(out[k]) == t_f2u((float)ldexp(q[k], es)), "dequantize es %d", es);
+    for (int i = 0; i < 3; i++) {
+      SysfmtOptions op = SYSFMT_OPTIONS_INIT;
+      op.isa = isas[i];
+      float out[20];
+      int32_t e = es;
+      sysfmt_dfp16_dequantize_blocks(q, 20, 20, &e, &op, out);
+      for (int k = 0; k < 20; k++)
+        CHECK(t_f2u(out[k]) == t_f2u((float)ldexp(q[k], es)), "dequantize es %d on %s", es,
+              sysfmt_isa_name(isas[i]));
+    }
   }
 }
 
