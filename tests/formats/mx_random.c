@@ -124,17 +124,22 @@ static uint8_t ref_block(const RefFmt *r, const float *v, int n, int rule, int m
     if (e > 127)
       e = 127;
   }
+  double f = ldexp(1.0, -e); /* V * 2^-e is exact in double */
   for (int i = 0; i < 32; i++) {
     float x = i < n ? v[i] : 0.0f;
-    codes[i] = (uint8_t)ref_encode_mag(r, signbit(x) != 0, ldexp(fabs((double)x), -e), mode, 0);
+    codes[i] = (uint8_t)ref_encode_mag(r, signbit(x) != 0, fabs((double)x) * f, mode, 0);
   }
   return (uint8_t)(e + 127);
 }
 
 static float ref_value(const RefFmt *r, uint8_t scale, uint8_t code) {
+  static double pow2[255]; /* 2^(s-127), exact in double */
+  if (pow2[127] == 0)
+    for (int s = 0; s < 255; s++)
+      pow2[s] = ldexp(1.0, s - 127);
   if (scale == 0xFF)
     return NAN;
-  return (float)(ref_decode(r, code) * ldexp(1.0, scale - 127));
+  return (float)(ref_decode(r, code) * pow2[scale]);
 }
 
 static int same_float(float a, float b) {

@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #ifdef SYSC_DEBUG
-#define T_SCALE 8 /* sanitizers: divide random iteration counts by this */
+#define T_SCALE 4 /* sanitizers: divide random iteration counts by this */
 #else
 #define T_SCALE 1
 #endif
