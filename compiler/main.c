@@ -55,6 +55,7 @@ static const Command commands[] = {
 	{"check", cmd_check, "parse and check a spec", check_usage},
 	{"emit", cmd_emit, "print a compiler stage (--emit=ast|ure)", emit_usage},
 	{"explain", cmd_explain, "describe the array a mapping builds", NULL},
+	{"show", cmd_show, "draw the array a mapping builds (SVG or text)", NULL},
 	{"mappings", cmd_mappings, "list every legal projection and schedule", NULL},
 	{"run", cmd_run, "run a kernel on random data and check it against the reference", NULL},
 	{"convert", cmd_convert, "show how numbers encode in FP8, MX, BF16, FP16, DFP16", NULL},

@@ -677,6 +677,7 @@ int drv_close_output(const Options *o, FILE *f);
 int cmd_convert(int argc, char **argv); /* cmd_convert.c */
 int cmd_run(int argc, char **argv);     /* run.c */
 int cmd_explain(int argc, char **argv); /* explain.c */
+int cmd_show(int argc, char **argv);    /* show.c */
 int cmd_mappings(int argc, char **argv); /* cmd_mappings.c */
 
 #endif /* SYSC_H */
