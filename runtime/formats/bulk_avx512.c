@@ -274,11 +274,18 @@ INLINE V enc_bf16_rne(V y) {
   return _mm512_mask_mov_epi32(res, _mm512_cmpgt_epu32_mask(a, SET1(0x7F800000)), nan);
 }
 
+/* Whole vectors use the register forms of VPMOVDB/VPMOVDW and plain stores (the masked
+   memory forms are slow on Zen 4); the tail uses masks. */
 #define ENC8_LOOP(expr)                                                                        \
   do {                                                                                         \
     uint8_t *o = dst;                                                                          \
-    for (size_t i = 0; i < n; i += 16) {                                                       \
-      __mmask16 k = n - i >= 16 ? 0xFFFF : (__mmask16)((1u << (n - i)) - 1);                   \
+    size_t i = 0;                                                                              \
+    for (; i + 16 <= n; i += 16) {                                                             \
+      V y = _mm512_castps_si512(_mm512_loadu_ps(src + i));                                     \
+      _mm_storeu_si128((__m128i *)(o + i), _mm512_cvtepi32_epi8(expr));                        \
+    }                                                                                          \
+    if (i < n) {                                                                               \
+      __mmask16 k = (__mmask16)((1u << (n - i)) - 1);                                          \
       V y = _mm512_castps_si512(_mm512_maskz_loadu_ps(k, src + i));                            \
       _mm512_mask_cvtepi32_storeu_epi8(o + i, k, (expr));                                      \
     }                                                                                          \
@@ -287,8 +294,13 @@ INLINE V enc_bf16_rne(V y) {
 #define ENC16_LOOP(expr)                                                                       \
   do {                                                                                         \
     uint16_t *o = dst;                                                                         \
-    for (size_t i = 0; i < n; i += 16) {                                                       \
-      __mmask16 k = n - i >= 16 ? 0xFFFF : (__mmask16)((1u << (n - i)) - 1);                   \
+    size_t i = 0;                                                                              \
+    for (; i + 16 <= n; i += 16) {                                                             \
+      V y = _mm512_castps_si512(_mm512_loadu_ps(src + i));                                     \
+      _mm256_storeu_si256((__m256i *)(o + i), _mm512_cvtepi32_epi16(expr));                    \
+    }                                                                                          \
+    if (i < n) {                                                                               \
+      __mmask16 k = (__mmask16)((1u << (n - i)) - 1);                                          \
       V y = _mm512_castps_si512(_mm512_maskz_loadu_ps(k, src + i));                            \
       _mm512_mask_cvtepi32_storeu_epi16(o + i, k, (expr));                                     \
     }                                                                                          \
@@ -370,8 +382,13 @@ static uint32_t amax_bits(const float *x, size_t n) {
 INLINE void dfpq_body(const float *x, size_t n, int32_t es, int32_t qmax, int16_t *q,
                       SysfmtRound r) {
   V qe150 = SET1(es + 150), vq = SET1(qmax);
-  for (size_t i = 0; i < n; i += 16) {
-    __mmask16 k = n - i >= 16 ? 0xFFFF : (__mmask16)((1u << (n - i)) - 1);
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    V y = _mm512_castps_si512(_mm512_loadu_ps(x + i));
+    _mm256_storeu_si256((__m256i *)(q + i), _mm512_cvtepi32_epi16(enc_fixed(y, qe150, vq, r)));
+  }
+  if (i < n) {
+    __mmask16 k = (__mmask16)((1u << (n - i)) - 1);
     V y = _mm512_castps_si512(_mm512_maskz_loadu_ps(k, x + i));
     _mm512_mask_cvtepi32_storeu_epi16(q + i, k, enc_fixed(y, qe150, vq, r));
   }
