@@ -1166,6 +1166,11 @@ static bool row_ints(Sema *s, const Row *r, int n, int64_t *out, const char *wha
 		if (!const_int(e, &out[i])) {
 			diag_error(s->diag, e->loc, "entries of %s must be integer constants", what);
 			return false;
+		} else if (out[i] < -(1 << 20) || out[i] > 1 << 20) {
+			/* later stages multiply entries by sizes and by each other */
+			diag_error(s->diag, e->loc, "entry %lld of %s is too large (the limit is 2^20 either way)",
+			           (long long)out[i], what);
+			return false;
 		}
 	return true;
 }
