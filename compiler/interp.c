@@ -361,3 +361,105 @@ bool interp_run(const Ure *u, const Sizes *sz, TensorSet *ts, EvalMode mode, cha
 	}
 	return true;
 }
+
+/* ---- sampled outputs, for domains too large to store ---- */
+
+/* The values a sampled output needs, computed on demand and remembered: for GEMM
+ * the K points of one output's chain. Propagated inputs are read where used. */
+typedef struct {
+	int64_t *keys; /* var * npoints + point + 1; 0: empty */
+	double *vals;
+	int64_t cap, n, npoints;
+	int64_t ext[URE_MAXL];
+} Memo;
+
+static int64_t memo_key(const Memo *m, const Ure *u, int var, const int64_t *x)
+{
+	int64_t off = 0;
+	for (int i = 0; i < u->nloops; i++)
+		off = off * m->ext[i] + x[i];
+	return (int64_t)var * m->npoints + off + 1;
+}
+
+static int64_t *memo_slot(Memo *m, int64_t key)
+{
+	uint64_t h = (uint64_t)key * 0x9E3779B97F4A7C15ull;
+	for (int64_t i = (int64_t)(h >> 20) & (m->cap - 1);; i = (i + 1) & (m->cap - 1))
+		if (m->keys[i] == key || m->keys[i] == 0)
+			return &m->keys[i];
+}
+
+static bool memo_grow(Memo *m)
+{
+	Memo old = *m;
+	m->cap = old.cap ? old.cap * 2 : 1 << 16;
+	m->keys = calloc((size_t)m->cap, sizeof(int64_t));
+	m->vals = malloc(sizeof(double) * (size_t)m->cap);
+	if (!m->keys || !m->vals)
+		return false;
+	for (int64_t i = 0; i < old.cap; i++)
+		if (old.keys[i]) {
+			int64_t *s = memo_slot(m, old.keys[i]);
+			*s = old.keys[i];
+			m->vals[s - m->keys] = old.vals[i];
+		}
+	free(old.keys);
+	free(old.vals);
+	return true;
+}
+
+static double demand_read(Eval *ev, int var, const int64_t *x)
+{
+	Memo *m = ev->ctx;
+	const UreVar *v = &ev->u->vars[var];
+	if (v->kind == VAR_PROPAGATE)
+		return eval_expr(ev, v->input, x);
+	int64_t key = memo_key(m, ev->u, var, x);
+	int64_t *s = memo_slot(m, key);
+	if (*s)
+		return m->vals[s - m->keys];
+	double r = eval_expr(ev, v->eqn->rhs, x);
+	if (!ev->fp64)
+		r = round_to(v->type, r);
+	if (2 * (m->n + 1) > m->cap && !memo_grow(m))
+		sysc_bug("out of memory");
+	s = memo_slot(m, key);
+	*s = key;
+	m->vals[s - m->keys] = r;
+	m->n++;
+	return r;
+}
+
+bool interp_sample(const Ure *u, const Sizes *sz, TensorSet *ts, EvalMode mode, const Eqn *out, const int64_t *idx,
+                   int n, double *vals, char *err, size_t errlen)
+{
+	Memo m = {0};
+	m.npoints = domain_points(u, sz);
+	for (int i = 0; i < u->nloops; i++)
+		m.ext[i] = aff_eval(u->bound[i], sz);
+	Eval ev = {.u = u, .sz = sz, .ts = ts, .fp64 = mode != EVAL_TYPED, .magnitude = mode == EVAL_MAGNITUDE,
+	           .read = demand_read, .ctx = &m};
+	int ti = tset_index(ts, out->tensor);
+	int var[URE_MAXL], rank = 0;
+	for (const Expr *l = out->lhs; l; l = l->next)
+		var[rank++] = l->sym->index;
+	bool ok = memo_grow(&m);
+	for (int s = 0; s < n && ok && !ev.fault[0]; s++) {
+		int64_t x[URE_MAXL] = {0}, rem = idx[s];
+		for (int d = rank - 1; d >= 0; d--) {
+			x[var[d]] = rem % ts->dims[ti][d];
+			rem /= ts->dims[ti][d];
+		}
+		double r = eval_expr(&ev, out->rhs, x);
+		vals[s] = ev.fp64 ? r : round_to(out->tensor->type, r);
+		memset(m.keys, 0, sizeof(int64_t) * (size_t)m.cap); /* one output's cone at a time */
+		m.n = 0;
+	}
+	free(m.keys);
+	free(m.vals);
+	if (!ok)
+		snprintf(err, errlen, "out of memory");
+	else if (ev.fault[0])
+		snprintf(err, errlen, "%s", ev.fault);
+	return ok && !ev.fault[0];
+}

@@ -46,6 +46,7 @@ static const char emit_usage[] =
 	"stages:\n"
 	"  ast                 the checked syntax tree, one line per declaration\n"
 	"  ure                 the URE IR: domain, variables, dependence vectors, outputs\n"
+	"  loops               the loop IR of each mapping: schedule, lanes, rows, links\n"
 	"\n"
 	"options:\n"
 	"  -o OUT              write to OUT instead of standard output\n"
@@ -58,6 +59,7 @@ static const Command commands[] = {
 	{"show", cmd_show, "draw the array a mapping builds (SVG or text)", NULL},
 	{"mappings", cmd_mappings, "list every legal projection and schedule", NULL},
 	{"run", cmd_run, "run a kernel on random data and check it against the reference", NULL},
+	{"build", cmd_build, "compile mappings to LLVM IR, assembly or an object file", NULL},
 	{"convert", cmd_convert, "show how numbers encode in FP8, MX, BF16, FP16, DFP16", NULL},
 	{"help", cmd_help, "show help for a command", NULL},
 };
@@ -271,6 +273,22 @@ static int cmd_check(int argc, char **argv)
 	return ok ? 0 : 1;
 }
 
+/* The loop IR of every mapping (or the one named). */
+static void emit_loops(Buf *b, Arena *a, Diag *d, Program *p, const char *mapping)
+{
+	for (Mapping *m = p->mappings; m; m = m->next) {
+		if (mapping && strcmp(mapping, m->name) != 0)
+			continue;
+		Map *mp = map_build(a, d, ure_lower(a, m->kernel), m);
+		const char *why = NULL;
+		LoopProg *lp = mp ? lower_map(a, mp, &why) : NULL;
+		if (lp)
+			lower_print(b, lp);
+		else
+			buf_printf(b, "loops %s.%s: %s\n", m->kernel->name, m->name, why ? why : "not legal");
+	}
+}
+
 static int cmd_emit(int argc, char **argv)
 {
 	Options o;
@@ -279,8 +297,8 @@ static int cmd_emit(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	if (!o.emit)
 		return bad_usage("emit", "%s", "which stage? pass --emit=ast");
-	if (strcmp(o.emit, "ast") != 0 && strcmp(o.emit, "ure") != 0)
-		return bad_usage("emit", "unknown stage '%s' (stages: ast, ure)", o.emit);
+	if (strcmp(o.emit, "ast") != 0 && strcmp(o.emit, "ure") != 0 && strcmp(o.emit, "loops") != 0)
+		return bad_usage("emit", "unknown stage '%s' (stages: ast, ure, loops)", o.emit);
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
@@ -292,9 +310,11 @@ static int cmd_emit(int argc, char **argv)
 			Buf b = {0};
 			if (strcmp(o.emit, "ast") == 0)
 				ast_dump(&b, p, &d);
-			else
+			else if (strcmp(o.emit, "ure") == 0)
 				for (Kernel *k = p->kernels; k; k = k->next)
 					ure_print(&b, ure_lower(a, k));
+			else
+				emit_loops(&b, a, &d, p, o.mapping);
 			fwrite(b.data ? b.data : "", 1, b.len, f);
 			buf_free(&b);
 			rc = drv_close_output(&o, f);

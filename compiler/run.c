@@ -13,12 +13,16 @@
  * counted as addition): the classical running bound gamma_n * sum |terms|.
  */
 #include "sysc.h"
+#include "cpu/cpu.h"
+
+#include <pthread.h>
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char run_usage[] =
 	"usage: sysc run FILE.sys [--device=interp|sim] [--mapping NAME] [--kernel NAME]\n"
@@ -29,7 +33,12 @@ static const char run_usage[] =
 	"  --device=interp   the reference interpreter against FP64, within an FP32 error\n"
 	"                    bound (see lang/README.md)\n"
 	"  --device=sim      the array simulator, for each mapping, bit for bit against\n"
-	"                    the interpreter (the default)\n"
+	"                    the interpreter\n"
+	"  --device=host     each mapping compiled for this CPU through LLVM and run on\n"
+	"                    its cores, bit for bit against the interpreter (the default);\n"
+	"                    prints the time and GFLOP/s\n"
+	"  --bench N         (host) run N times and print the median and the spread\n"
+	"  --threads N       (host) worker threads (default: all cores)\n"
 	"Without --size, kernels run at their default sizes (those written in the kernel,\n"
 	"else small odd sizes that are not multiples of tile sizes). Without --seed, a\n"
 	"fresh seed is drawn and printed. Exits with status 1 on any mismatch.\n";
@@ -82,8 +91,46 @@ static void diff(Compare *c, double got, double ref)
 	c->n++;
 }
 
+/* Which output elements are checked: all of them, or a sample when the domain is
+ * too large to run whole (the reference then computes each sampled element from
+ * the points it depends on). */
+enum { SAMPLE_ABOVE = 1 << 22, NSAMPLES = 256 };
+
+typedef struct {
+	bool sampled;
+	int64_t *idx[64];
+	int n[64];
+} Check;
+
+static int64_t nchecked(const Check *chk, const TensorSet *ts, int i)
+{
+	return chk->sampled ? chk->n[i] : ts->len[i];
+}
+
+static int64_t checked(const Check *chk, int i, int64_t k)
+{
+	return chk->sampled ? chk->idx[i][k] : k;
+}
+
+/* The reference values of the checked elements into ts, in the given mode. */
+static bool reference(Arena *a, const Ure *u, const Sizes *sz, TensorSet *ts, EvalMode mode, const Check *chk,
+                      char *err, size_t errlen)
+{
+	if (!chk->sampled)
+		return interp_run(u, sz, ts, mode, err, errlen);
+	for (int o = 0; o < u->nouts; o++) {
+		int i = tset_index(ts, u->outs[o]->tensor);
+		double *v = ARENA_ARRAY(a, double, chk->n[i]);
+		if (!interp_sample(u, sz, ts, mode, u->outs[o], chk->idx[i], chk->n[i], v, err, errlen))
+			return false;
+		for (int k = 0; k < chk->n[i]; k++)
+			ts->data[i][chk->idx[i][k]] = v[k];
+	}
+	return true;
+}
+
 /* The interpreter against FP64, within the bound. */
-static bool run_interp(Arena *a, const Ure *u, const Sizes *sz, const TensorSet *in, TensorSet *out)
+static bool run_interp(Arena *a, const Ure *u, const Sizes *sz, const TensorSet *in, TensorSet *out, const Check *chk)
 {
 	char err[256];
 	TensorSet *ref = tset_new(a, u, sz), *mag = tset_new(a, u, sz);
@@ -94,13 +141,10 @@ static bool run_interp(Arena *a, const Ure *u, const Sizes *sz, const TensorSet 
 		if (mag->t[i]->dir == TENSOR_IN)
 			for (int64_t k = 0; k < mag->len[i]; k++)
 				mag->data[i][k] = fabs(mag->data[i][k]);
-	if (!interp_run(u, sz, out, EVAL_TYPED, err, sizeof err) || !interp_run(u, sz, ref, EVAL_FP64, err, sizeof err)) {
-		printf("  interp: %s\n", err);
-		return false;
-	}
 	/* the magnitudes: FP64 on |inputs| with every subtraction an addition */
-	bool ok = interp_run(u, sz, mag, EVAL_MAGNITUDE, err, sizeof err);
-	if (!ok) {
+	if (!reference(a, u, sz, out, EVAL_TYPED, chk, err, sizeof err) ||
+	    !reference(a, u, sz, ref, EVAL_FP64, chk, err, sizeof err) ||
+	    !reference(a, u, sz, mag, EVAL_MAGNITUDE, chk, err, sizeof err)) {
 		printf("  interp: %s\n", err);
 		return false;
 	}
@@ -115,7 +159,8 @@ static bool run_interp(Arena *a, const Ure *u, const Sizes *sz, const TensorSet 
 			continue;
 		double uout = unit_roundoff(out->t[i]->type);
 		int64_t n = points / (out->len[i] ? out->len[i] : 1) + u->nvars;
-		for (int64_t k = 0; k < out->len[i]; k++) {
+		for (int64_t s = 0; s < nchecked(chk, out, i); s++) {
+			int64_t k = checked(chk, i, s);
 			double got = out->data[i][k], r = ref->data[i][k];
 			double tol = (double)(n + 1) * uacc * mag->data[i][k] + uout * fabs(r) + 0x1p-126;
 			diff(&c, got, r);
@@ -123,12 +168,12 @@ static bool run_interp(Arena *a, const Ure *u, const Sizes *sz, const TensorSet 
 				c.bad++;
 		}
 	}
-	report("interp vs fp64", &c, "outside the bound");
+	report(chk->sampled ? "interp vs fp64 (sampled)" : "interp vs fp64", &c, "outside the bound");
 	return c.bad == 0;
 }
 
 static bool run_sim(Arena *a, Diag *d, const Ure *u, Mapping *m, const Sizes *sz, const TensorSet *in,
-                    const TensorSet *want)
+                    const TensorSet *want, const Check *chk)
 {
 	char err[512];
 	Map *mp = map_build(a, d, u, m);
@@ -146,7 +191,8 @@ static bool run_sim(Arena *a, Diag *d, const Ure *u, Mapping *m, const Sizes *sz
 	for (int i = 0; i < got->n; i++) {
 		if (got->t[i]->dir != TENSOR_OUT)
 			continue;
-		for (int64_t k = 0; k < got->len[i]; k++) {
+		for (int64_t s = 0; s < nchecked(chk, got, i); s++) {
+			int64_t k = checked(chk, i, s);
 			diff(&c, got->data[i][k], want->data[i][k]);
 			if (!same_bits(got->data[i][k], want->data[i][k]))
 				c.bad++;
@@ -158,6 +204,190 @@ static bool run_sim(Arena *a, Diag *d, const Ure *u, Mapping *m, const Sizes *sz
 	return c.bad == 0;
 }
 
+/* ---- the host device ---- */
+
+typedef void (*RunFn)(void *const *, const int64_t *, int64_t, int64_t);
+typedef int64_t (*CountFn)(const int64_t *);
+
+typedef struct {
+	RunFn run;
+	void *const *tensors;
+	const int64_t *sizes;
+	int64_t count, next;
+	pthread_mutex_t lock;
+} Work;
+
+/* Work items are handed out in small chunks, so uneven tiles balance. */
+static void *worker(void *arg)
+{
+	Work *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		int64_t b = w->next, e = b + 1;
+		w->next = e;
+		pthread_mutex_unlock(&w->lock);
+		if (b >= w->count)
+			return NULL;
+		w->run(w->tensors, w->sizes, b, e);
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double launch(RunFn run, CountFn count, void *const *tensors, const int64_t *sizes, int threads)
+{
+	Work w = {.run = run, .tensors = tensors, .sizes = sizes, .count = count(sizes)};
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_t tid[256];
+	if (threads > 256)
+		threads = 256;
+	double t0 = now_s();
+	for (int i = 1; i < threads; i++)
+		pthread_create(&tid[i], NULL, worker, &w);
+	worker(&w);
+	for (int i = 1; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	double t = now_s() - t0;
+	pthread_mutex_destroy(&w.lock);
+	return t;
+}
+
+/* Floating-point operations at one point: the costlier branch of every choice. */
+static int64_t flops(const Expr *e)
+{
+	if (!e)
+		return 0;
+	switch (e->kind) {
+	case EX_COND: {
+		int64_t a = flops(e->b), b = flops(e->c);
+		return a > b ? a : b;
+	}
+	case EX_BINARY:
+		return flops(e->a) + flops(e->b) +
+		       (e->type == TY_F32 && (e->op == OP_ADD || e->op == OP_SUB || e->op == OP_MUL || e->op == OP_DIV));
+	case EX_CALL:
+		return e->sym ? 0 : flops(e->args) + (e->args ? flops(e->args->next) : 0);
+	default:
+		return flops(e->a);
+	}
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *sz, const TensorSet *in,
+                     const TensorSet *want, const Check *chk, const Options *o, int bench, int threads)
+{
+	char *err = NULL;
+	LLVMTargetMachineRef tm = cpu_target(&err);
+	if (!tm) {
+		printf("  host: no target machine: %s\n", err ? err : "");
+		return false;
+	}
+	LLVMContextRef ctx = LLVMContextCreate();
+	int nk = 0, failed = 0;
+	double t0 = now_s();
+	LLVMModuleRef mod = cpu_compile(a, d, p, u->k->name, o->mapping, ctx, tm, &nk, &failed);
+	double tcompile = now_s() - t0;
+	LLVMDisposeTargetMachine(tm);
+	if (!mod) {
+		LLVMContextDispose(ctx);
+		return false;
+	}
+	CpuJit *jit = cpu_jit_new(&err);
+	if (!jit || !cpu_jit_add(jit, mod, ctx, &err)) {
+		printf("  host: JIT failed: %s\n", err ? err : "");
+		free(err);
+		cpu_jit_free(jit);
+		return false;
+	}
+	printf("  host: %d kernel%s compiled in %.0f ms%s\n", nk, nk == 1 ? "" : "s", tcompile * 1e3,
+	       failed ? " (some mappings could not be: see above)" : "");
+	int64_t sizes[AFF_MAXP];
+	for (int i = 0; i < u->k->nparams; i++)
+		sizes[i] = sz->v[i];
+	int64_t fl = 0;
+	for (int v = 0; v < u->nvars; v++)
+		fl += flops(u->vars[v].eqn->rhs);
+	double work = (double)fl * (double)domain_points(u, sz);
+	bool ok = true;
+	for (Mapping *m = p->mappings; m; m = m->next) {
+		if (m->kernel != u->k || (o->mapping && strcmp(o->mapping, m->name) != 0))
+			continue;
+		Map *mp = map_build(a, d, u, m);
+		if (!mp)
+			continue;
+		const char *sym = cpu_symbol(a, mp);
+		void *prun = cpu_jit_lookup(jit, arena_printf(a, "%s_run", sym), &err);
+		void *pcount = prun ? cpu_jit_lookup(jit, arena_printf(a, "%s_count", sym), &err) : NULL;
+		RunFn run;
+		CountFn count;
+		/* object to function pointers: what dlsym-style lookups return */
+		memcpy(&run, &prun, sizeof run);
+		memcpy(&count, &pcount, sizeof count);
+		if (!prun || !pcount) {
+			if (failed) { /* reported when it was compiled */
+				free(err);
+				err = NULL;
+				continue;
+			}
+			printf("  host %-23s not found: %s\n", m->name, err ? err : "");
+			free(err);
+			err = NULL;
+			ok = false;
+			continue;
+		}
+		/* f32 buffers: inputs from the random data, outputs poisoned with NaN */
+		void *bufs[64];
+		for (int i = 0; i < in->n && i < 64; i++) {
+			float *f = malloc(sizeof(float) * (size_t)in->len[i] + 4);
+			for (int64_t k = 0; k < in->len[i]; k++)
+				f[k] = in->t[i]->dir == TENSOR_IN ? (float)in->data[i][k] : NAN;
+			bufs[i] = f;
+		}
+		double times[64];
+		int reps = bench > 64 ? 64 : bench < 1 ? 1 : bench;
+		for (int r = 0; r < reps; r++)
+			times[r] = launch(run, count, bufs, sizes, threads);
+		Compare c = {0};
+		for (int i = 0; i < in->n; i++) {
+			if (in->t[i]->dir != TENSOR_OUT)
+				continue;
+			float *f = bufs[i];
+			for (int64_t s = 0; s < nchecked(chk, in, i); s++) {
+				int64_t k = checked(chk, i, s);
+				diff(&c, f[k], want->data[i][k]);
+				if (!same_bits((double)f[k], want->data[i][k]))
+					c.bad++;
+			}
+		}
+		char what[128];
+		snprintf(what, sizeof what, "host %s vs interp", m->name);
+		report(what, &c, "not bit-identical");
+		qsort(times, (size_t)reps, sizeof times[0], cmp_double);
+		double med = times[reps / 2];
+		if (reps > 1)
+			printf("    %d runs on %d thread%s: median %.3f ms (min %.3f, max %.3f), %.2f GFLOP/s\n", reps, threads,
+			       threads == 1 ? "" : "s", med * 1e3, times[0] * 1e3, times[reps - 1] * 1e3, work / med * 1e-9);
+		else
+			printf("    %.3f ms on %d thread%s, %.2f GFLOP/s\n", med * 1e3, threads, threads == 1 ? "" : "s",
+			       work / med * 1e-9);
+		ok &= c.bad == 0;
+		for (int i = 0; i < in->n && i < 64; i++)
+			free(bufs[i]);
+	}
+	cpu_jit_free(jit);
+	return ok && !failed;
+}
+
 static uint64_t fresh_seed(void)
 {
 	struct timespec ts;
@@ -165,15 +395,49 @@ static uint64_t fresh_seed(void)
 	return ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec;
 }
 
+/* Takes "--bench N" and "--threads N" out of argv (the other options are shared). */
+static int take_int_option(int *argc, char **argv, const char *name, int *value)
+{
+	size_t n = strlen(name);
+	for (int i = 1; i < *argc; i++) {
+		const char *v = NULL;
+		int used = 1;
+		if (strcmp(argv[i], name) == 0 && i + 1 < *argc) {
+			v = argv[i + 1];
+			used = 2;
+		} else if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
+			v = argv[i] + n + 1;
+		}
+		if (!v)
+			continue;
+		char *end;
+		long x = strtol(v, &end, 10);
+		if (*v == 0 || *end || x < 1 || x > 4096) {
+			fprintf(stderr, "sysc run: error: %s takes a count from 1 to 4096, not '%s'\n", name, v);
+			return -1;
+		}
+		*value = (int)x;
+		memmove(&argv[i], &argv[i + used], sizeof(char *) * (size_t)(*argc - i - used + 1));
+		*argc -= used;
+		return 1;
+	}
+	return 0;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	Options o;
+	int bench = 1, threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads < 1)
+		threads = 1;
+	if (take_int_option(&argc, argv, "--bench", &bench) < 0 || take_int_option(&argc, argv, "--threads", &threads) < 0)
+		return 2;
 	int rc = drv_options("run", run_usage, argc, argv, &o);
 	if (rc)
 		return rc < 0 ? 0 : rc;
-	const char *device = o.device ? o.device : "sim";
-	if (strcmp(device, "interp") != 0 && strcmp(device, "sim") != 0) {
-		fprintf(stderr, "sysc run: error: unknown device '%s' (devices: interp, sim)\n", device);
+	const char *device = o.device ? o.device : "host";
+	if (strcmp(device, "interp") != 0 && strcmp(device, "sim") != 0 && strcmp(device, "host") != 0) {
+		fprintf(stderr, "sysc run: error: unknown device '%s' (devices: host, sim, interp)\n", device);
 		return 2;
 	}
 	Arena *a = arena_new();
@@ -201,8 +465,31 @@ int cmd_run(int argc, char **argv)
 		buf_free(&b);
 		TensorSet *in = tset_new(a, u, &sz), *want = tset_new(a, u, &sz);
 		inputs_random(in, seed);
-		if (!run_interp(a, u, &sz, in, want)) {
+		Check chk = {0};
+		if (domain_points(u, &sz) > SAMPLE_ABOVE) {
+			/* the first and last elements, and random ones */
+			chk.sampled = true;
+			uint64_t r = seed ^ 0x5DEECE66Dull;
+			for (int i = 0; i < in->n && i < 64; i++) {
+				if (in->t[i]->dir != TENSOR_OUT)
+					continue;
+				chk.n[i] = in->len[i] < NSAMPLES ? (int)in->len[i] : NSAMPLES;
+				chk.idx[i] = ARENA_ARRAY(a, int64_t, chk.n[i]);
+				for (int s = 0; s < chk.n[i]; s++) {
+					r = r * 6364136223846793005ull + 1442695040888963407ull;
+					chk.idx[i][s] = s == 0 ? 0 : s == 1 ? in->len[i] - 1 : (int64_t)((r >> 17) % (uint64_t)in->len[i]);
+				}
+			}
+			printf("  (%lld points: checking %d sampled elements of each output)\n", (long long)domain_points(u, &sz),
+			       NSAMPLES);
+		}
+		if (!run_interp(a, u, &sz, in, want, &chk)) {
 			ok = false;
+			continue;
+		}
+		if (strcmp(device, "host") == 0) {
+			ok &= run_host(a, &d, p, u, &sz, in, want, &chk, &o, bench, threads);
+			mapped = true;
 			continue;
 		}
 		if (strcmp(device, "sim") != 0)
@@ -211,13 +498,17 @@ int cmd_run(int argc, char **argv)
 			if (m->kernel != k || (o.mapping && strcmp(o.mapping, m->name) != 0))
 				continue;
 			mapped = true;
-			ok &= run_sim(a, &d, u, m, &sz, in, want);
+			if (chk.sampled) {
+				printf("  sim %-24s skipped: too large to simulate\n", m->name);
+				continue;
+			}
+			ok &= run_sim(a, &d, u, m, &sz, in, want, &chk);
 		}
 	}
 	if (!any) {
 		fprintf(stderr, "sysc run: error: no kernel named '%s'\n", o.kernel ? o.kernel : "");
 		ok = false;
-	} else if (o.mapping && !mapped && strcmp(device, "sim") == 0) {
+	} else if (o.mapping && !mapped && strcmp(device, "interp") != 0) {
 		fprintf(stderr, "sysc run: error: no mapping named '%s'\n", o.mapping);
 		ok = false;
 	}

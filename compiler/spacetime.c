@@ -340,6 +340,9 @@ bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char
 					first = l;
 			if (first >= 0) {
 				const MapLoop *fl = &mp->loops[first];
+				/* a propagated input can always be read again from its tensor */
+				if (mp->u->vars[dep->var].kind == VAR_PROPAGATE)
+					continue;
 				if (v[first] < 0) {
 					complain(d, name_loc, why, whylen,
 					           "loop '%s' runs around the array, but a value flows backwards along it", fl->name);
@@ -348,7 +351,7 @@ bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char
 					ok = false;
 					break;
 				}
-				if (fl->parallel && mp->u->vars[dep->var].kind != VAR_PROPAGATE) {
+				if (fl->parallel) {
 					complain(d, name_loc, why, whylen,
 					           "loop '%s' cannot be parallel: recurrence %s flows from one iteration of it to the next",
 					           fl->name, mp->u->vars[dep->var].name);

@@ -470,6 +470,10 @@ void eval_outputs(Eval *ev);
  * order. Outputs are written into ts. Returns false if the domain is too large. */
 bool interp_run(const Ure *u, const Sizes *sz, TensorSet *ts, EvalMode mode, char *err, size_t errlen);
 int64_t domain_points(const Ure *u, const Sizes *sz);
+/* The reference for domains too large to store: evaluates n elements (flat indices
+ * idx) of output `out` on demand, each from the points it depends on. */
+bool interp_sample(const Ure *u, const Sizes *sz, TensorSet *ts, EvalMode mode, const Eqn *out, const int64_t *idx,
+                   int n, double *vals, char *err, size_t errlen);
 
 /* ---------------------------------------------------------------- spacetime.c */
 
@@ -677,6 +681,7 @@ int drv_close_output(const Options *o, FILE *f);
 int cmd_convert(int argc, char **argv); /* cmd_convert.c */
 int cmd_run(int argc, char **argv);     /* run.c */
 int cmd_explain(int argc, char **argv); /* explain.c */
+int cmd_build(int argc, char **argv);   /* build.c */
 int cmd_show(int argc, char **argv);    /* show.c */
 int cmd_mappings(int argc, char **argv); /* cmd_mappings.c */
 

@@ -1,0 +1,88 @@
+/*
+ * build.c: `sysc build`, which compiles a spec's mappings for a target and writes
+ * LLVM IR, assembly or an object file that the runtime (sysrt.h) loads, and
+ * `sysc emit --emit=loops`'s view of the loop IR.
+ */
+#include "sysc.h"
+#include "cpu/cpu.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char build_usage[] =
+	"usage: sysc build FILE.sys [--target=host] [--mapping NAME] [--kernel NAME]\n"
+	"                  [--emit=llvm|asm|obj] -o OUT\n"
+	"\n"
+	"Compiles the mappings of FILE.sys (every one, or those named) into one module of\n"
+	"kernels with the C ABI of docs/runtime.md: for each mapping M of kernel K,\n"
+	"sysk_K_M_count, sysk_K_M_run and sysk_K_M_desc.\n"
+	"  --target=host     this machine's CPU, with its vector extensions (the default)\n"
+	"  --emit=obj        an object file (the default); llvm: LLVM IR text; asm: assembly\n";
+
+int cmd_build(int argc, char **argv)
+{
+	const char *target = "host";
+	for (int i = 1; i < argc; i++)
+		if (strncmp(argv[i], "--target=", 9) == 0) {
+			target = argv[i] + 9;
+			memmove(&argv[i], &argv[i + 1], sizeof(char *) * (size_t)(argc - i));
+			argc--;
+			i--;
+		}
+	Options o;
+	int rc = drv_options("build", build_usage, argc, argv, &o);
+	if (rc)
+		return rc < 0 ? 0 : rc;
+	const char *emit = o.emit ? o.emit : "obj";
+	if (strcmp(target, "host") != 0) {
+		fprintf(stderr, "sysc build: error: unknown target '%s' (targets: host)\n", target);
+		return 2;
+	}
+	if (strcmp(emit, "obj") != 0 && strcmp(emit, "asm") != 0 && strcmp(emit, "llvm") != 0) {
+		fprintf(stderr, "sysc build: error: unknown output '%s' (llvm, asm, obj)\n", emit);
+		return 2;
+	}
+	if (!o.output) {
+		fprintf(stderr, "sysc build: error: no output file: pass -o OUT\n");
+		return 2;
+	}
+	Arena *a = arena_new();
+	Diag d;
+	Program *p = drv_load(a, &d, &o);
+	if (!p) {
+		arena_free(a);
+		return d.nfiles == 0 ? 2 : 1;
+	}
+	char *err = NULL;
+	LLVMTargetMachineRef tm = cpu_target(&err);
+	if (!tm) {
+		fprintf(stderr, "sysc build: error: no LLVM target for this machine: %s\n", err ? err : "");
+		arena_free(a);
+		return 1;
+	}
+	LLVMContextRef ctx = LLVMContextCreate();
+	int nk = 0, failed = 0;
+	LLVMModuleRef mod = cpu_compile(a, &d, p, o.kernel, o.mapping, ctx, tm, &nk, &failed);
+	rc = mod && !failed ? 0 : 1;
+	if (mod) {
+		bool bad;
+		if (strcmp(emit, "llvm") == 0)
+			bad = LLVMPrintModuleToFile(mod, o.output, &err);
+		else
+			bad = LLVMTargetMachineEmitToFile(tm, mod, o.output, strcmp(emit, "asm") == 0 ? LLVMAssemblyFile : LLVMObjectFile,
+			                                  &err);
+		if (bad) {
+			fprintf(stderr, "sysc build: error: cannot write '%s': %s\n", o.output, err ? err : "");
+			rc = 2;
+		}
+		LLVMDisposeModule(mod);
+	}
+	LLVMDisposeMessage(err);
+	LLVMDisposeTargetMachine(tm);
+	LLVMContextDispose(ctx);
+	arena_free(a);
+	return rc;
+}

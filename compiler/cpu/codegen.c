@@ -1,0 +1,999 @@
+/*
+ * codegen.c: the loop IR to LLVM IR for the host CPU.
+ *
+ * The generated <sym>_run walks its work items (the parallel loops around the
+ * array); each runs the sequential loops around the array, and each iteration of
+ * those is one pass: a loop over time steps in which every register row of PEs is
+ * unrolled and every lane dimension is one LLVM vector (<L x float>).
+ *
+ * A PE's point is affine in (row, lane, t), so every kernel loop index is a vector
+ * splat(base) + lane * step, or a scalar when it is the same in every lane; keeping
+ * uniform values scalar lets tensor reads become one load and a broadcast, and
+ * conditions on time become branches LLVM can peel. A PE whose point lies outside
+ * its tile or the domain is masked: its memory accesses are masked, its results are
+ * never read (legality guarantees it).
+ *
+ * Values move as the loop IR says: a link is a phi carried across time steps
+ * (hist[var][tau-1][row]), read tau steps later from the row `drow` back and shifted
+ * `dlane` lanes by a shufflevector; a value from an earlier pass comes from a spill
+ * buffer; a propagated input is read from its tensor where it is used.
+ *
+ * Each pass comes in two copies: one for full tiles, without the checks against the
+ * end of the domain, and one with them for the tiles at the edge.
+ *
+ * Arithmetic follows the interpreter exactly (interp.c): f32 operations, an addition
+ * with a product operand as llvm.fma, the same max/min rules, so results match it
+ * bit for bit.
+ */
+#include "cpu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAXV = 64, MAXTAU = 8, MAXROWS = 64, MAXT = 64 };
+
+typedef struct {
+	LLVMValueRef v;
+	bool vec;
+} Val;
+
+typedef struct {
+	Val x[URE_MAXL]; /* the point, per kernel loop (i64) */
+	Val valid;       /* i1 */
+} Point;
+
+typedef struct {
+	Arena *a;
+	const LoopProg *lp;
+	const Map *mp;
+	const Ure *u;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMValueRef fn;
+	LLVMTypeRef i1, i32, i64, f32, ptr, voidt;
+	unsigned L;
+	LLVMValueRef size[AFF_MAXP];
+	LLVMValueRef tensor[MAXT];
+	LLVMValueRef tstride[MAXT][8];
+	LLVMValueRef bound[URE_MAXL];
+	LLVMValueRef ext[MAP_MAXL];
+	LLVMValueRef outer[MAP_MAXL];
+	LLVMValueRef t, tmin, tmax;
+	bool full;
+	int row;
+	int64_t rowc[URE_MAXL]; /* PE coordinates of the row, per space row (with pmin) */
+	LLVMValueRef cur[MAXV][MAXROWS];
+	LLVMValueRef hist[MAXV][MAXTAU][MAXROWS];
+	LLVMValueRef spill[MAXV];
+	LLVMValueRef spill_stride[MAXV][URE_MAXL];
+	Point pt;
+} Cg;
+
+/* ---- small helpers ---- */
+
+static LLVMValueRef ci64(Cg *g, int64_t v)
+{
+	return LLVMConstInt(g->i64, (unsigned long long)v, true);
+}
+
+static LLVMValueRef ci1(Cg *g, bool v)
+{
+	return LLVMConstInt(g->i1, v, false);
+}
+
+static bool is_true(Val m)
+{
+	return !m.vec && LLVMIsAConstantInt(m.v) && LLVMConstIntGetZExtValue(m.v) == 1;
+}
+
+static LLVMTypeRef vec_of(Cg *g, LLVMTypeRef t)
+{
+	return LLVMVectorType(t, g->L);
+}
+
+static LLVMValueRef splat(Cg *g, LLVMValueRef s)
+{
+	LLVMTypeRef vt = vec_of(g, LLVMTypeOf(s));
+	LLVMValueRef v = LLVMBuildInsertElement(g->b, LLVMGetPoison(vt), s, LLVMConstInt(g->i32, 0, false), "");
+	LLVMValueRef zero = LLVMConstNull(LLVMVectorType(g->i32, g->L));
+	return LLVMBuildShuffleVector(g->b, v, LLVMGetPoison(vt), zero, "splat");
+}
+
+static LLVMValueRef as_vec(Cg *g, Val x)
+{
+	return x.vec ? x.v : splat(g, x.v);
+}
+
+/* <0, 1, ..., L-1> * step */
+static LLVMValueRef iota(Cg *g, int64_t step)
+{
+	LLVMValueRef e[64];
+	for (unsigned i = 0; i < g->L; i++)
+		e[i] = ci64(g, (int64_t)i * step);
+	return LLVMConstVector(e, g->L);
+}
+
+/* Applies a binary builder to two values, widening a scalar when the other is a vector. */
+typedef LLVMValueRef (*BinFn)(LLVMBuilderRef, LLVMValueRef, LLVMValueRef, const char *);
+
+static Val bin(Cg *g, BinFn f, Val x, Val y)
+{
+	if (x.vec != y.vec) {
+		x.v = as_vec(g, x);
+		y.v = as_vec(g, y);
+		x.vec = y.vec = true;
+	}
+	return (Val){f(g->b, x.v, y.v, ""), x.vec};
+}
+
+static Val and_(Cg *g, Val x, Val y)
+{
+	if (is_true(x))
+		return y;
+	if (is_true(y))
+		return x;
+	return bin(g, LLVMBuildAnd, x, y);
+}
+
+static Val icmp(Cg *g, LLVMIntPredicate p, Val x, Val y)
+{
+	if (x.vec != y.vec) {
+		x.v = as_vec(g, x);
+		y.v = as_vec(g, y);
+		x.vec = y.vec = true;
+	}
+	return (Val){LLVMBuildICmp(g->b, p, x.v, y.v, ""), x.vec};
+}
+
+static LLVMValueRef intrinsic(Cg *g, const char *name, LLVMTypeRef *over, int nover, LLVMValueRef *args, int nargs)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, (size_t)nover);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, (size_t)nover);
+	return LLVMBuildCall2(g->b, ft, f, args, (unsigned)nargs, "");
+}
+
+/* llvm.masked.gather / scatter; LLVM has had the alignment both as an argument and
+ * as a parameter attribute, so follow the declaration. */
+static LLVMValueRef gather(Cg *g, LLVMValueRef ptrs, LLVMValueRef mask, LLVMTypeRef vt)
+{
+	LLVMTypeRef over[2] = {vt, LLVMTypeOf(ptrs)};
+	unsigned id = LLVMLookupIntrinsicID("llvm.masked.gather", 18);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
+	if (LLVMCountParamTypes(ft) == 4) {
+		LLVMValueRef args[4] = {ptrs, LLVMConstInt(g->i32, 4, false), mask, LLVMConstNull(vt)};
+		return LLVMBuildCall2(g->b, ft, f, args, 4, "gather");
+	}
+	LLVMValueRef args[3] = {ptrs, mask, LLVMConstNull(vt)};
+	return LLVMBuildCall2(g->b, ft, f, args, 3, "gather");
+}
+
+static void scatter(Cg *g, LLVMValueRef vals, LLVMValueRef ptrs, LLVMValueRef mask)
+{
+	LLVMTypeRef over[2] = {LLVMTypeOf(vals), LLVMTypeOf(ptrs)};
+	unsigned id = LLVMLookupIntrinsicID("llvm.masked.scatter", 19);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
+	if (LLVMCountParamTypes(ft) == 4) {
+		LLVMValueRef args[4] = {vals, ptrs, LLVMConstInt(g->i32, 4, false), mask};
+		LLVMBuildCall2(g->b, ft, f, args, 4, "");
+		return;
+	}
+	LLVMValueRef args[3] = {vals, ptrs, mask};
+	LLVMBuildCall2(g->b, ft, f, args, 3, "");
+}
+
+static LLVMValueRef any_lane(Cg *g, LLVMValueRef mask)
+{
+	LLVMTypeRef over[1] = {LLVMTypeOf(mask)};
+	LLVMValueRef args[1] = {mask};
+	return intrinsic(g, "llvm.vector.reduce.or", over, 1, args, 1);
+}
+
+/* An affine combination of the sizes, as an i64 value. */
+static LLVMValueRef affine(Cg *g, Affine x)
+{
+	LLVMValueRef v = ci64(g, x.c0);
+	for (int i = 0; i < AFF_MAXP; i++)
+		if (x.coef[i])
+			v = LLVMBuildAdd(g->b, v, LLVMBuildMul(g->b, ci64(g, x.coef[i]), g->size[i], ""), "");
+	return v;
+}
+
+/* ---- expressions ---- */
+
+static Val cg_expr(Cg *g, const Expr *e, const Point *pt, Val mask);
+
+static Val to_float(Cg *g, Val x)
+{
+	if (LLVMGetTypeKind(x.vec ? LLVMGetElementType(LLVMTypeOf(x.v)) : LLVMTypeOf(x.v)) == LLVMFloatTypeKind)
+		return x;
+	LLVMTypeRef t = x.vec ? vec_of(g, g->f32) : g->f32;
+	return (Val){LLVMBuildSIToFP(g->b, x.v, t, ""), x.vec};
+}
+
+static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
+{
+	const Tensor *t = e->sym->tensor;
+	int ti = 0;
+	for (const Tensor *x = g->u->k->tensors; x != t; x = x->next)
+		ti++;
+	Val off = {ci64(g, 0), false};
+	int d = 0;
+	for (const Expr *a = e->args; a; a = a->next, d++) {
+		Val idx = cg_expr(g, a, pt, mask);
+		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, idx, (Val){g->tstride[ti][d], false}));
+	}
+	if (!off.vec) {
+		/* one element for every lane: load it once, at a safe offset when no lane reads */
+		LLVMValueRef o = off.v;
+		if (!is_true(mask)) {
+			LLVMValueRef any = mask.vec ? any_lane(g, mask.v) : mask.v;
+			o = LLVMBuildSelect(g->b, any, o, ci64(g, 0), "");
+		}
+		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, "");
+		return (Val){LLVMBuildLoad2(g->b, g->f32, p, e->name), false};
+	}
+	if (is_true(mask) && lower_access(g->lp, e->args) == ACC_CONTIG) {
+		LLVMValueRef o = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
+		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, "");
+		LLVMValueRef l = LLVMBuildLoad2(g->b, vec_of(g, g->f32), p, e->name);
+		LLVMSetAlignment(l, 4);
+		return (Val){l, true};
+	}
+	LLVMValueRef ptrs = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &off.v, 1, "");
+	return (Val){gather(g, ptrs, as_vec(g, mask), vec_of(g, g->f32)), true};
+}
+
+static const LoopDep *find_dep(Cg *g, const Expr *ref)
+{
+	for (int i = 0; i < g->lp->ndeps; i++)
+		if (g->lp->deps[i].dep->ref == ref)
+			return &g->lp->deps[i];
+	return NULL; /* an output's reference: the point being computed */
+}
+
+/* The spill buffer slot of point x for var v (every loop but the fold, local to the work item). */
+static Val spill_ptr(Cg *g, int v, const Point *x)
+{
+	Val off = {ci64(g, 0), false};
+	for (int j = 0; j < g->u->nloops; j++) {
+		if (j == g->lp->spill_fold[v])
+			continue;
+		Val local = x->x[j];
+		for (int l = 0; l < g->mp->nloops; l++) {
+			const MapLoop *ml = &g->mp->loops[l];
+			if (ml->orig == j && ml->st < 0 && ml->parallel)
+				local = bin(g, LLVMBuildSub, local, (Val){LLVMBuildMul(g->b, ci64(g, ml->stride), g->outer[l], ""), false});
+		}
+		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, local, (Val){g->spill_stride[v][j], false}));
+	}
+	if (!off.vec)
+		off.v = splat(g, off.v);
+	return (Val){LLVMBuildGEP2(g->b, g->f32, g->spill[v], &off.v, 1, ""), true};
+}
+
+/* Whether x's value of loop j is the first of its tile part inside the array (the
+ * dependence along j then comes from the previous pass). */
+static Val first_in_tile(Cg *g, int j, const Point *pt)
+{
+	for (int l = 0; l < g->mp->nloops; l++) {
+		const MapLoop *ml = &g->mp->loops[l];
+		if (ml->orig == j && ml->st >= 0) {
+			/* the part in the array: (x_j mod span) / stride == 0 */
+			Val r = pt->x[j];
+			if (ml->span)
+				r = bin(g, LLVMBuildSRem, r, (Val){ci64(g, ml->span), false});
+			return icmp(g, LLVMIntSLT, r, (Val){ci64(g, ml->stride), false});
+		}
+	}
+	return (Val){ci1(g, true), false};
+}
+
+static LLVMValueRef zero_vec(Cg *g)
+{
+	return LLVMConstNull(vec_of(g, g->f32));
+}
+
+/* The value a link delivers: tau steps back, drow rows back, shifted dlane lanes. */
+static LLVMValueRef link_value(Cg *g, const LoopDep *ld)
+{
+	const LoopProg *lp = g->lp;
+	int64_t src = 0;
+	for (int i = 0; i < lp->nregdims; i++) {
+		int r = lp->regdim[i];
+		int64_t c = g->rowc[r] - lp->pmin[r] - ld->drow[r];
+		if (c < 0 || c >= lp->pext[r])
+			return zero_vec(g); /* from outside the array: never read (legality) */
+		src = src * lp->pext[r] + c;
+	}
+	LLVMValueRef v = g->hist[ld->var][ld->tau - 1][src];
+	if (!ld->dlane)
+		return v;
+	LLVMValueRef m[64];
+	for (unsigned l = 0; l < g->L; l++) {
+		int64_t s = (int64_t)l - ld->dlane;
+		m[l] = LLVMConstInt(g->i32, (unsigned long long)(s >= 0 && s < (int64_t)g->L ? s : (int64_t)g->L), false);
+	}
+	return LLVMBuildShuffleVector(g->b, v, zero_vec(g), LLVMConstVector(m, g->L), "shift");
+}
+
+static Val cg_ref(Cg *g, const Expr *e, const Point *pt, Val mask)
+{
+	const LoopDep *ld = find_dep(g, e);
+	if (!ld)
+		return (Val){g->cur[ure_var_index(g->u, e->name)][g->row], true};
+	const UreVar *var = &g->u->vars[ld->var];
+	if (var->kind == VAR_PROPAGATE) {
+		Point y = *pt;
+		for (int j = 0; j < g->u->nloops; j++)
+			if (ld->dep->d[j])
+				y.x[j] = bin(g, LLVMBuildSub, pt->x[j], (Val){ci64(g, ld->dep->d[j]), false});
+		return cg_expr(g, var->input, &y, mask);
+	}
+	if (!ld->link && !ld->spill)
+		return (Val){g->cur[ld->var][g->row], true};
+	Val linked = {ld->link ? link_value(g, ld) : zero_vec(g), true};
+	if (!ld->spill)
+		return linked;
+	Point y = *pt;
+	int j = ld->fold;
+	y.x[j] = bin(g, LLVMBuildSub, pt->x[j], (Val){ci64(g, 1), false});
+	Val cross = ld->link ? first_in_tile(g, j, pt) : (Val){ci1(g, true), false};
+	Val m = and_(g, mask, cross);
+	Val p = spill_ptr(g, ld->var, &y);
+	LLVMValueRef fromspill = gather(g, p.v, as_vec(g, m), vec_of(g, g->f32));
+	if (!ld->link)
+		return (Val){fromspill, true};
+	return (Val){LLVMBuildSelect(g->b, as_vec(g, cross), fromspill, linked.v, ""), true};
+}
+
+static Val fma_(Cg *g, Val a, Val b, Val c)
+{
+	bool vec = a.vec || b.vec || c.vec;
+	LLVMValueRef args[3] = {vec ? as_vec(g, a) : a.v, vec ? as_vec(g, b) : b.v, vec ? as_vec(g, c) : c.v};
+	LLVMTypeRef over[1] = {vec ? vec_of(g, g->f32) : g->f32};
+	return (Val){intrinsic(g, "llvm.fma", over, 1, args, 3), vec};
+}
+
+static bool is_product(const Expr *e)
+{
+	return e->kind == EX_BINARY && e->op == OP_MUL && e->type == TY_F32;
+}
+
+static Val select_(Cg *g, Val c, Val x, Val y)
+{
+	if (x.vec != y.vec) {
+		x.v = as_vec(g, x);
+		y.v = as_vec(g, y);
+		x.vec = y.vec = true;
+	}
+	if (c.vec && !x.vec) {
+		x.v = as_vec(g, x);
+		y.v = as_vec(g, y);
+		x.vec = y.vec = true;
+	}
+	return (Val){LLVMBuildSelect(g->b, c.v, x.v, y.v, ""), x.vec};
+}
+
+static Val fcmp(Cg *g, LLVMRealPredicate p, Val x, Val y)
+{
+	if (x.vec != y.vec) {
+		x.v = as_vec(g, x);
+		y.v = as_vec(g, y);
+		x.vec = y.vec = true;
+	}
+	return (Val){LLVMBuildFCmp(g->b, p, x.v, y.v, ""), x.vec};
+}
+
+static Val cg_expr(Cg *g, const Expr *e, const Point *pt, Val mask)
+{
+	switch (e->kind) {
+	case EX_INT:
+		return (Val){ci64(g, e->ival), false};
+	case EX_FLOAT:
+		return (Val){LLVMConstReal(g->f32, (float)e->fval), false};
+	case EX_NAME:
+		if (e->sym->kind == SYM_LOOP)
+			return pt->x[e->sym->index];
+		return (Val){g->size[e->sym->index], false};
+	case EX_UNARY: {
+		Val x = cg_expr(g, e->a, pt, mask);
+		if (e->op == OP_NOT)
+			return (Val){LLVMBuildNot(g->b, x.v, ""), x.vec};
+		if (e->type == TY_INDEX)
+			return (Val){LLVMBuildNeg(g->b, x.v, ""), x.vec};
+		return (Val){LLVMBuildFNeg(g->b, to_float(g, x).v, ""), x.vec};
+	}
+	case EX_COND: {
+		Val c = cg_expr(g, e->a, pt, mask);
+		Val x = cg_expr(g, e->b, pt, and_(g, mask, c));
+		Val y = cg_expr(g, e->c, pt, and_(g, mask, (Val){LLVMBuildNot(g->b, c.v, ""), c.vec}));
+		if (e->type == TY_F32 || (e->type != TY_INDEX && e->type != TY_BOOL)) {
+			x = to_float(g, x);
+			y = to_float(g, y);
+		}
+		return select_(g, c, x, y);
+	}
+	case EX_INDEX:
+		return cg_load(g, e, pt, mask);
+	case EX_CALL: {
+		if (e->sym && e->sym->kind == SYM_REC)
+			return cg_ref(g, e, pt, mask);
+		Val a = to_float(g, cg_expr(g, e->args, pt, mask));
+		if (strcmp(e->name, "abs") == 0) {
+			LLVMTypeRef over[1] = {a.vec ? vec_of(g, g->f32) : g->f32};
+			return (Val){intrinsic(g, "llvm.fabs", over, 1, &a.v, 1), a.vec};
+		}
+		Val b = to_float(g, cg_expr(g, e->args->next, pt, mask));
+		/* max: a >= b || isnan(b) ? a : b, and min likewise (interp.c) */
+		Val cmp = fcmp(g, strcmp(e->name, "max") == 0 ? LLVMRealOGE : LLVMRealOLE, a, b);
+		Val nan = fcmp(g, LLVMRealUNO, b, b);
+		return select_(g, bin(g, LLVMBuildOr, cmp, nan), a, b);
+	}
+	case EX_BINARY:
+		break;
+	}
+	if (e->op == OP_AND || e->op == OP_OR) {
+		Val x = cg_expr(g, e->a, pt, mask), y = cg_expr(g, e->b, pt, mask);
+		return bin(g, e->op == OP_AND ? LLVMBuildAnd : LLVMBuildOr, x, y);
+	}
+	if (e->type == TY_F32 && e->op == OP_ADD && (is_product(e->a) || is_product(e->b))) {
+		const Expr *p = is_product(e->a) ? e->a : e->b, *c = p == e->a ? e->b : e->a;
+		Val m1 = to_float(g, cg_expr(g, p->a, pt, mask)), m2 = to_float(g, cg_expr(g, p->b, pt, mask));
+		return fma_(g, m1, m2, to_float(g, cg_expr(g, c, pt, mask)));
+	}
+	Val x = cg_expr(g, e->a, pt, mask), y = cg_expr(g, e->b, pt, mask);
+	bool ints = e->a->type == TY_INDEX && e->b->type == TY_INDEX;
+	switch (e->op) {
+	case OP_EQ:
+	case OP_NE:
+	case OP_LT:
+	case OP_LE:
+	case OP_GT:
+	case OP_GE: {
+		static const LLVMIntPredicate ip[] = {LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+		static const LLVMRealPredicate fp[] = {LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT, LLVMRealOLE, LLVMRealOGT, LLVMRealOGE};
+		int k = (int)e->op - OP_EQ;
+		if (ints)
+			return icmp(g, ip[k], x, y);
+		return fcmp(g, fp[k], to_float(g, x), to_float(g, y));
+	}
+	default:
+		break;
+	}
+	if (e->type == TY_INDEX) {
+		BinFn f = e->op == OP_ADD ? LLVMBuildAdd : e->op == OP_SUB ? LLVMBuildSub : e->op == OP_MUL ? LLVMBuildMul
+		          : e->op == OP_DIV ? LLVMBuildSDiv : LLVMBuildSRem;
+		return bin(g, f, x, y);
+	}
+	BinFn f = e->op == OP_ADD ? LLVMBuildFAdd : e->op == OP_SUB ? LLVMBuildFSub : e->op == OP_MUL ? LLVMBuildFMul
+	          : e->op == OP_DIV ? LLVMBuildFDiv : LLVMBuildFRem;
+	return bin(g, f, to_float(g, x), to_float(g, y));
+}
+
+/* ---- the point of a register row ---- */
+
+/* w_c = alpha + beta * lane + gamma * t for transform loop c in this row. */
+static void coords(Cg *g, int c, int64_t *alpha, int64_t *beta, int64_t *gamma)
+{
+	const LoopProg *lp = g->lp;
+	int n = g->mp->n;
+	*alpha = 0;
+	for (int r = 0; r < g->mp->nspace; r++)
+		*alpha += lp->Tinv[c][r] * (r == lp->lane ? lp->pmin[r] : g->rowc[r]);
+	*beta = lp->Tinv[c][lp->lane];
+	*gamma = lp->Tinv[c][n - 1];
+}
+
+static bool time_is(const LoopProg *lp, int c)
+{
+	int n = lp->mp->n;
+	for (int i = 0; i < n; i++)
+		if (lp->T[n - 1][i] != (i == c))
+			return false;
+	return true;
+}
+
+static void make_point(Cg *g, Point *pt)
+{
+	const Map *mp = g->mp;
+	Val w[MAP_MAXL];
+	pt->valid = (Val){ci1(g, true), false};
+	for (int c = 0; c < mp->n; c++) {
+		int l = mp->st[c];
+		int64_t al, be, ga;
+		coords(g, c, &al, &be, &ga);
+		LLVMValueRef s = LLVMBuildAdd(g->b, ci64(g, al), LLVMBuildMul(g->b, ci64(g, ga), g->t, ""), "");
+		w[l] = be ? (Val){LLVMBuildAdd(g->b, splat(g, s), iota(g, be), "w"), true} : (Val){s, false};
+		/* inside the tile box: proven where the bounds are known */
+		const MapLoop *ml = &mp->loops[l];
+		int64_t fixed = ml->span ? ml->span / ml->stride : 0;
+		int64_t lo = al + (be < 0 ? be * (int64_t)(g->L - 1) : 0), hi = al + (be > 0 ? be * (int64_t)(g->L - 1) : 0);
+		bool proven = false;
+		if (ga == 0 && fixed)
+			proven = lo >= 0 && hi < fixed;
+		else if (ga == 1 && be == 0 && al == 0 && time_is(g->lp, c))
+			proven = true; /* w_c = t over exactly [0, extent) */
+		if (!proven) {
+			Val in = and_(g, icmp(g, LLVMIntSGE, w[l], (Val){ci64(g, 0), false}),
+			              icmp(g, LLVMIntSLT, w[l], (Val){g->ext[l], false}));
+			pt->valid = and_(g, pt->valid, in);
+		}
+	}
+	for (int l = 0; l < mp->nloops; l++)
+		if (mp->loops[l].st < 0)
+			w[l] = (Val){g->outer[l], false};
+	for (int j = 0; j < g->u->nloops; j++) {
+		Val x = {ci64(g, 0), false};
+		bool tiled = false;
+		for (int l = 0; l < mp->nloops; l++) {
+			if (mp->loops[l].orig != j)
+				continue;
+			tiled |= mp->loops[l].span != 0;
+			x = bin(g, LLVMBuildAdd, x, bin(g, LLVMBuildMul, w[l], (Val){ci64(g, mp->loops[l].stride), false}));
+		}
+		pt->x[j] = x;
+		if (tiled && !g->full)
+			pt->valid = and_(g, pt->valid, icmp(g, LLVMIntSLT, x, (Val){g->bound[j], false}));
+	}
+}
+
+/* ---- one time step ---- */
+
+static void set_row(Cg *g, int64_t row)
+{
+	const LoopProg *lp = g->lp;
+	g->row = (int)row;
+	int64_t rem = row;
+	for (int i = lp->nregdims - 1; i >= 0; i--) {
+		int r = lp->regdim[i];
+		g->rowc[r] = lp->pmin[r] + rem % lp->pext[r];
+		rem /= lp->pext[r];
+	}
+}
+
+/* The first recurrence reference in e (an output reads exactly one). */
+static const Expr *rec_ref(const Expr *e)
+{
+	if (!e)
+		return NULL;
+	if (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC)
+		return e;
+	for (const Expr *a = e->args; a; a = a->next) {
+		const Expr *r = rec_ref(a);
+		if (r)
+			return r;
+	}
+	const Expr *r = rec_ref(e->a);
+	if (!r)
+		r = rec_ref(e->b);
+	return r ? r : rec_ref(e->c);
+}
+
+static void store_outputs(Cg *g, int v, const Point *pt)
+{
+	const Ure *u = g->u;
+	for (int o = 0; o < u->nouts; o++) {
+		const Eqn *e = u->outs[o];
+		/* the output is written where the point it reads is computed */
+		const Expr *ref = rec_ref(e->rhs);
+		if (!ref || ure_var_index(u, ref->name) != v)
+			continue;
+		Val m = pt->valid;
+		int i = 0;
+		for (const Expr *a = ref->args; a; a = a->next, i++) {
+			if (a->kind == EX_NAME && a->sym && a->sym->kind == SYM_LOOP)
+				continue;
+			Val fixed = cg_expr(g, a, pt, m);
+			m = and_(g, m, icmp(g, LLVMIntEQ, pt->x[i], fixed));
+		}
+		Val val = to_float(g, cg_expr(g, e->rhs, pt, m));
+		/* the address of the element */
+		int ti = 0;
+		for (const Tensor *x = u->k->tensors; x != e->tensor; x = x->next)
+			ti++;
+		Val off = {ci64(g, 0), false};
+		int d = 0;
+		for (const Expr *l = e->lhs; l; l = l->next, d++)
+			off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, pt->x[l->sym->index], (Val){g->tstride[ti][d], false}));
+		LLVMBasicBlockRef st = NULL, after = NULL;
+		if (!m.vec && !is_true(m)) {
+			st = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "store");
+			after = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "stored");
+			LLVMBuildCondBr(g->b, m.v, st, after);
+			LLVMPositionBuilderAtEnd(g->b, st);
+			m = (Val){ci1(g, true), false};
+		}
+		if (off.vec && is_true(m) && lower_access(g->lp, e->lhs) == ACC_CONTIG) {
+			LLVMValueRef o0 = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
+			LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o0, 1, "");
+			LLVMSetAlignment(LLVMBuildStore(g->b, as_vec(g, val), p), 4);
+		} else {
+			LLVMValueRef ov = as_vec(g, off);
+			LLVMValueRef ptrs = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &ov, 1, "");
+			scatter(g, as_vec(g, val), ptrs, as_vec(g, m));
+		}
+		if (st) {
+			LLVMBuildBr(g->b, after);
+			LLVMPositionBuilderAtEnd(g->b, after);
+		}
+	}
+}
+
+static void step(Cg *g)
+{
+	const Ure *u = g->u;
+	const LoopProg *lp = g->lp;
+	Point pts[MAXROWS];
+	for (int64_t r = 0; r < lp->nrows; r++) {
+		set_row(g, r);
+		make_point(g, &pts[r]);
+	}
+	for (int i = 0; i < u->nvars; i++) {
+		int v = u->order[i];
+		for (int64_t r = 0; r < lp->nrows; r++) {
+			set_row(g, r);
+			Val val = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], pts[r].valid));
+			g->cur[v][r] = as_vec(g, val);
+			if (lp->spilled[v]) {
+				Val p = spill_ptr(g, v, &pts[r]);
+				scatter(g, g->cur[v][r], p.v, as_vec(g, pts[r].valid));
+			}
+		}
+	}
+	for (int i = 0; i < u->nvars; i++)
+		for (int64_t r = 0; r < lp->nrows; r++) {
+			set_row(g, r);
+			store_outputs(g, u->order[i], &pts[r]);
+		}
+}
+
+/* ---- loops ---- */
+
+typedef struct {
+	LLVMBasicBlockRef head, body, exit;
+	LLVMValueRef iv;
+} Loop_;
+
+static Loop_ loop_begin(Cg *g, LLVMValueRef from, LLVMValueRef to_incl, const char *name)
+{
+	Loop_ l;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+	l.head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+	l.body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "body");
+	l.exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "exit");
+	LLVMBuildBr(g->b, l.head);
+	LLVMPositionBuilderAtEnd(g->b, l.head);
+	l.iv = LLVMBuildPhi(g->b, g->i64, name);
+	LLVMAddIncoming(l.iv, &from, &pre, 1);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, l.iv, to_incl, ""), l.body, l.exit);
+	LLVMPositionBuilderAtEnd(g->b, l.body);
+	return l;
+}
+
+static void loop_end(Cg *g, Loop_ *l)
+{
+	LLVMValueRef next = LLVMBuildAdd(g->b, l->iv, ci64(g, 1), "");
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+	LLVMAddIncoming(l->iv, &next, &latch, 1);
+	LLVMBuildBr(g->b, l->head);
+	LLVMPositionBuilderAtEnd(g->b, l->exit);
+}
+
+/* The state after a step: what entered each delay line. */
+static void shift_state(Cg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
+{
+	for (int v = 0; v < g->u->nvars; v++)
+		for (int k = 0; k < g->lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < g->lp->nrows; r++)
+				next[v][k][r] = k == 0 ? g->cur[v][r] : g->hist[v][k - 1][r];
+}
+
+/* One pass of the array. The first and the last time steps are peeled off the time
+ * loop, so that the guards that hold only there (a reduction's start and end, where
+ * the schedule follows that loop) fold away inside it. */
+static void pass(Cg *g)
+{
+	const Ure *u = g->u;
+	const LoopProg *lp = g->lp;
+	static LLVMValueRef next[MAXV][MAXTAU][MAXROWS];
+	LLVMValueRef zero = zero_vec(g);
+	/* the first step, from empty registers */
+	for (int v = 0; v < u->nvars; v++)
+		for (int k = 0; k < lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < lp->nrows; r++)
+				g->hist[v][k][r] = zero;
+	g->t = g->tmin;
+	step(g);
+	shift_state(g, next);
+	/* the steps between */
+	LLVMValueRef t1 = LLVMBuildAdd(g->b, g->tmin, ci64(g, 1), "");
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time");
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "step");
+	LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last_step");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "pass_done");
+	LLVMBuildBr(g->b, head);
+	LLVMPositionBuilderAtEnd(g->b, head);
+	g->t = LLVMBuildPhi(g->b, g->i64, "t");
+	LLVMAddIncoming(g->t, &t1, &pre, 1);
+	for (int v = 0; v < u->nvars; v++)
+		for (int k = 0; k < lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < lp->nrows; r++) {
+				g->hist[v][k][r] = LLVMBuildPhi(g->b, vec_of(g, g->f32), "reg");
+				LLVMAddIncoming(g->hist[v][k][r], &next[v][k][r], &pre, 1);
+			}
+	LLVMValueRef t_loop = g->t;
+	LLVMValueRef hist_loop[MAXV][MAXTAU][MAXROWS];
+	memcpy(hist_loop, g->hist, sizeof hist_loop);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, g->t, g->tmax, ""), body, exit);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	step(g);
+	shift_state(g, next);
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+	for (int v = 0; v < u->nvars; v++)
+		for (int k = 0; k < lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < lp->nrows; r++)
+				LLVMAddIncoming(hist_loop[v][k][r], &next[v][k][r], &latch, 1);
+	LLVMValueRef tn = LLVMBuildAdd(g->b, t_loop, ci64(g, 1), "");
+	LLVMAddIncoming(t_loop, &tn, &latch, 1);
+	LLVMBuildBr(g->b, head);
+	/* the last step, when the pass has more than one */
+	LLVMPositionBuilderAtEnd(g->b, exit);
+	LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->tmax, g->tmin, ""), last, done);
+	LLVMPositionBuilderAtEnd(g->b, last);
+	memcpy(g->hist, hist_loop, sizeof hist_loop);
+	g->t = g->tmax;
+	step(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+/* Chooses the full-tile copy of the pass when no tiled loop reaches past its bound. */
+static void pass_both(Cg *g)
+{
+	const Map *mp = g->mp;
+	LLVMValueRef full = ci1(g, true);
+	bool any = false;
+	for (int j = 0; j < g->u->nloops; j++) {
+		LLVMValueRef base = ci64(g, 0);
+		int64_t cover = 1;
+		bool tiled = false;
+		for (int l = 0; l < mp->nloops; l++) {
+			const MapLoop *ml = &mp->loops[l];
+			if (ml->orig != j)
+				continue;
+			tiled |= ml->span != 0;
+			if (ml->st < 0)
+				base = LLVMBuildAdd(g->b, base, LLVMBuildMul(g->b, ci64(g, ml->stride), g->outer[l], ""), "");
+			else
+				cover += (ml->span / ml->stride - 1) * ml->stride;
+		}
+		if (!tiled)
+			continue;
+		any = true;
+		LLVMValueRef end = LLVMBuildAdd(g->b, base, ci64(g, cover), "");
+		full = LLVMBuildAnd(g->b, full, LLVMBuildICmp(g->b, LLVMIntSLE, end, g->bound[j], ""), "");
+	}
+	if (!any) {
+		g->full = true;
+		pass(g);
+		return;
+	}
+	LLVMBasicBlockRef bf = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "full_tile");
+	LLVMBasicBlockRef be = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "edge_tile");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "tile_done");
+	LLVMBuildCondBr(g->b, full, bf, be);
+	LLVMPositionBuilderAtEnd(g->b, bf);
+	g->full = true;
+	pass(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, be);
+	g->full = false;
+	pass(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+/* The sequential loops around the array, outermost first, then the pass. */
+static void sequential(Cg *g, int from)
+{
+	const Map *mp = g->mp;
+	for (int l = from; l < mp->nloops; l++) {
+		if (mp->loops[l].st >= 0 || mp->loops[l].parallel)
+			continue;
+		Loop_ lo = loop_begin(g, ci64(g, 0), LLVMBuildSub(g->b, g->ext[l], ci64(g, 1), ""), mp->loops[l].name);
+		g->outer[l] = lo.iv;
+		sequential(g, l + 1);
+		loop_end(g, &lo);
+		return;
+	}
+	pass_both(g);
+}
+
+/* ---- the module ---- */
+
+static LLVMValueRef extent_of(Cg *g, int l)
+{
+	const MapLoop *ml = &g->mp->loops[l];
+	LLVMValueRef span = ml->span ? ci64(g, ml->span) : g->bound[ml->orig];
+	return LLVMBuildSDiv(g->b, LLVMBuildAdd(g->b, span, ci64(g, ml->stride - 1), ""), ci64(g, ml->stride), "");
+}
+
+static void load_sizes(Cg *g, LLVMValueRef sizes)
+{
+	int i = 0;
+	for (const Ident *p = g->u->k->params; p; p = p->next, i++) {
+		LLVMValueRef idx = ci64(g, i);
+		LLVMValueRef ptr = LLVMBuildGEP2(g->b, g->i64, sizes, &idx, 1, "");
+		g->size[i] = LLVMBuildLoad2(g->b, g->i64, ptr, p->name);
+	}
+	for (int j = 0; j < g->u->nloops; j++)
+		g->bound[j] = affine(g, g->u->bound[j]);
+	for (int l = 0; l < g->mp->nloops; l++)
+		g->ext[l] = extent_of(g, l);
+}
+
+static void emit_count(Cg *g, const char *sym)
+{
+	LLVMTypeRef params[1] = {g->ptr};
+	LLVMTypeRef ft = LLVMFunctionType(g->i64, params, 1, false);
+	g->fn = LLVMAddFunction(g->mod, arena_printf(g->a, "%s_count", sym), ft);
+	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
+	load_sizes(g, LLVMGetParam(g->fn, 0));
+	LLVMValueRef n = ci64(g, 1);
+	for (int l = 0; l < g->mp->nloops; l++)
+		if (g->mp->loops[l].st < 0 && g->mp->loops[l].parallel)
+			n = LLVMBuildMul(g->b, n, g->ext[l], "");
+	LLVMBuildRet(g->b, n);
+}
+
+static void emit_run(Cg *g, const char *sym)
+{
+	const Map *mp = g->mp;
+	const Ure *u = g->u;
+	const LoopProg *lp = g->lp;
+	LLVMTypeRef params[4] = {g->ptr, g->ptr, g->i64, g->i64};
+	LLVMTypeRef ft = LLVMFunctionType(g->voidt, params, 4, false);
+	g->fn = LLVMAddFunction(g->mod, arena_printf(g->a, "%s_run", sym), ft);
+	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
+	LLVMValueRef tens = LLVMGetParam(g->fn, 0);
+	load_sizes(g, LLVMGetParam(g->fn, 1));
+	int ti = 0;
+	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
+		LLVMValueRef idx = ci64(g, ti);
+		g->tensor[ti] = LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, tens, &idx, 1, ""), t->name);
+		/* row-major element strides */
+		LLVMValueRef s = ci64(g, 1);
+		Expr *dims[8];
+		int d = 0;
+		for (Expr *x = t->dims; x; x = x->next)
+			dims[d++] = x;
+		for (int k = t->rank - 1; k >= 0; k--) {
+			g->tstride[ti][k] = s;
+			s = LLVMBuildMul(g->b, s, affine(g, aff_of_expr(dims[k], u->k)), "");
+		}
+	}
+	/* the time range of a pass */
+	g->tmin = ci64(g, 0);
+	g->tmax = ci64(g, 0);
+	for (int c = 0; c < mp->n; c++) {
+		int64_t s = lp->T[mp->n - 1][c];
+		if (!s)
+			continue;
+		LLVMValueRef v = LLVMBuildMul(g->b, ci64(g, s), LLVMBuildSub(g->b, g->ext[mp->st[c]], ci64(g, 1), ""), "");
+		if (s < 0)
+			g->tmin = LLVMBuildAdd(g->b, g->tmin, v, "tmin");
+		else
+			g->tmax = LLVMBuildAdd(g->b, g->tmax, v, "tmax");
+	}
+	/* spill buffers: their strides (every loop but the fold, local to a work item) */
+	LLVMValueRef spill_size[MAXV];
+	for (int v = 0; v < u->nvars; v++) {
+		if (!lp->spilled[v])
+			continue;
+		LLVMValueRef s = ci64(g, 1);
+		for (int j = u->nloops - 1; j >= 0; j--) {
+			if (j == lp->spill_fold[v])
+				continue;
+			g->spill_stride[v][j] = s;
+			LLVMValueRef e = g->bound[j];
+			for (int l = 0; l < mp->nloops; l++)
+				if (mp->loops[l].orig == j && mp->loops[l].st < 0 && mp->loops[l].parallel)
+					e = ci64(g, mp->loops[l].stride);
+			s = LLVMBuildMul(g->b, s, e, "");
+		}
+		spill_size[v] = LLVMBuildMul(g->b, s, ci64(g, 4), "");
+	}
+	/* the work items */
+	Loop_ w = loop_begin(g, LLVMGetParam(g->fn, 2), LLVMBuildSub(g->b, LLVMGetParam(g->fn, 3), ci64(g, 1), ""), "item");
+	LLVMValueRef rem = w.iv;
+	for (int l = mp->nloops - 1; l >= 0; l--) {
+		if (mp->loops[l].st >= 0 || !mp->loops[l].parallel)
+			continue;
+		g->outer[l] = LLVMBuildSRem(g->b, rem, g->ext[l], mp->loops[l].name);
+		rem = LLVMBuildSDiv(g->b, rem, g->ext[l], "");
+	}
+	LLVMTypeRef mft = LLVMFunctionType(g->ptr, &g->i64, 1, false);
+	LLVMValueRef mallocf = LLVMGetNamedFunction(g->mod, "malloc");
+	if (!mallocf)
+		mallocf = LLVMAddFunction(g->mod, "malloc", mft);
+	LLVMTypeRef fft = LLVMFunctionType(g->voidt, &g->ptr, 1, false);
+	LLVMValueRef freef = LLVMGetNamedFunction(g->mod, "free");
+	if (!freef)
+		freef = LLVMAddFunction(g->mod, "free", fft);
+	for (int v = 0; v < u->nvars; v++)
+		if (lp->spilled[v])
+			g->spill[v] = LLVMBuildCall2(g->b, mft, mallocf, &spill_size[v], 1, "spill");
+	sequential(g, 0);
+	for (int v = 0; v < u->nvars; v++)
+		if (lp->spilled[v])
+			LLVMBuildCall2(g->b, fft, freef, &g->spill[v], 1, "");
+	loop_end(g, &w);
+	LLVMBuildRetVoid(g->b);
+}
+
+char *cpu_symbol(Arena *a, const Map *mp)
+{
+	return arena_printf(a, "sysk_%s_%s", mp->u->k->name, mp->m->name);
+}
+
+char *cpu_desc(Arena *a, const Map *mp, const char *target)
+{
+	const Kernel *k = mp->u->k;
+	Buf b = {0};
+	buf_printf(&b, "sysc-kernel 1\nkernel %s\nmapping %s\ntarget %s\n", k->name, mp->m->name, target);
+	for (const Ident *p = k->params; p; p = p->next)
+		buf_printf(&b, "size %s\n", p->name);
+	for (const Tensor *t = k->tensors; t; t = t->next) {
+		buf_printf(&b, "tensor %s %s %s %d", t->name, t->dir == TENSOR_IN ? "in" : "out", type_name(t->type), t->rank);
+		for (const Expr *d = t->dims; d; d = d->next) {
+			Affine x = aff_of_expr(d, k);
+			buf_printf(&b, " %lld:", (long long)x.c0);
+			for (int i = 0; i < k->nparams; i++)
+				buf_printf(&b, "%s%lld", i ? "," : "", (long long)x.coef[i]);
+		}
+		buf_printf(&b, "\n");
+	}
+	char *s = arena_strdup(a, b.data);
+	buf_free(&b);
+	return s;
+}
+
+LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym, int vector_bits)
+{
+	(void)vector_bits;
+	Cg *g = calloc(1, sizeof(Cg));
+	if (!g)
+		return NULL;
+	g->a = a;
+	g->lp = lp;
+	g->mp = lp->mp;
+	g->u = lp->u;
+	g->ctx = ctx;
+	g->mod = LLVMModuleCreateWithNameInContext(sym, ctx);
+	g->b = LLVMCreateBuilderInContext(ctx);
+	g->i1 = LLVMInt1TypeInContext(ctx);
+	g->i32 = LLVMInt32TypeInContext(ctx);
+	g->i64 = LLVMInt64TypeInContext(ctx);
+	g->f32 = LLVMFloatTypeInContext(ctx);
+	g->ptr = LLVMPointerTypeInContext(ctx, 0);
+	g->voidt = LLVMVoidTypeInContext(ctx);
+	g->L = (unsigned)lp->pext[lp->lane];
+	emit_count(g, sym);
+	emit_run(g, sym);
+	/* the description, for the runtime */
+	const char *desc = cpu_desc(a, lp->mp, "host");
+	LLVMValueRef str = LLVMConstStringInContext(ctx, desc, (unsigned)strlen(desc), false);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(str), arena_printf(a, "%s_desc", sym));
+	LLVMSetInitializer(gv, str);
+	LLVMSetGlobalConstant(gv, true);
+	LLVMDisposeBuilder(g->b);
+	LLVMModuleRef mod = g->mod;
+	free(g);
+	return mod;
+}

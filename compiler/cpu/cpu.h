@@ -1,0 +1,43 @@
+/*
+ * cpu.h: the host CPU backend, private to compiler/cpu and its callers.
+ *
+ * cpu_emit() lowers the loop IR to an LLVM module holding one kernel with the
+ * runtime's C ABI (docs/runtime.md):
+ *   int64_t <sym>_count(const int64_t *sizes);
+ *   void    <sym>_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
+ *   const char <sym>_desc[];
+ * cpu_target() makes the host's target machine (its CPU name and features), and
+ * cpu_optimize() runs LLVM's O3 pipeline for it.
+ */
+#ifndef SYSC_CPU_H
+#define SYSC_CPU_H
+
+#include "sysc.h"
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+/* The kernel's symbol prefix: sysk_<kernel>_<mapping>. */
+char *cpu_symbol(Arena *a, const Map *mp);
+/* The description text of the ABI (tensors, types, extents as affine forms). */
+char *cpu_desc(Arena *a, const Map *mp, const char *target);
+
+LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym, int vector_bits);
+LLVMTargetMachineRef cpu_target(char **err);
+/* Verifies, then optimizes the module at O3 for tm. False with *err on failure. */
+bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);
+
+/* In-process compilation (jit.c). cpu_jit_add takes the module and its context. */
+typedef struct CpuJit CpuJit;
+CpuJit *cpu_jit_new(char **err);
+bool cpu_jit_add(CpuJit *j, LLVMModuleRef mod, LLVMContextRef ctx, char **err);
+void *cpu_jit_lookup(CpuJit *j, const char *name, char **err);
+void cpu_jit_free(CpuJit *j);
+
+/* Compiles the mappings of kernel `kernel` (or of all kernels; or the one named)
+ * for the host into one module in ctx. Mappings that cannot be compiled are
+ * reported on stderr and counted in *failed; NULL when none could be. */
+LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
+                          LLVMContextRef ctx, LLVMTargetMachineRef tm, int *nkernels, int *failed);
+
+#endif
