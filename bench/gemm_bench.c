@@ -1,0 +1,111 @@
+/*
+ * gemm_bench.c: FP32 GEMM from samples/gemm.sys (output-stationary mapping, compiled
+ * by `sysc build` into this program) against OpenBLAS sgemm, in one process, with
+ * the same number of threads for both. Prints the median of repeated runs and the
+ * ratio. Usage: gemm_bench [N] [threads] [repeats]   (default 2048, all cores, 7)
+ */
+#include <cblas.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t sysk_gemm_output_stationary_count(const int64_t *sizes);
+void sysk_gemm_output_stationary_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
+void openblas_set_num_threads(int n);
+
+typedef struct {
+	void *const *tensors;
+	const int64_t *sizes;
+	int64_t count, next;
+	pthread_mutex_t lock;
+} Work;
+
+static void *worker(void *arg)
+{
+	Work *w = arg;
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		int64_t b = w->next++;
+		pthread_mutex_unlock(&w->lock);
+		if (b >= w->count)
+			return NULL;
+		sysk_gemm_output_stationary_run(w->tensors, w->sizes, b, b + 1);
+	}
+}
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static double run_sysc(void *const *tensors, const int64_t *sizes, int threads)
+{
+	Work w = {tensors, sizes, sysk_gemm_output_stationary_count(sizes), 0, PTHREAD_MUTEX_INITIALIZER};
+	pthread_t tid[64];
+	double t = now();
+	for (int i = 1; i < threads; i++)
+		pthread_create(&tid[i], NULL, worker, &w);
+	worker(&w);
+	for (int i = 1; i < threads; i++)
+		pthread_join(tid[i], NULL);
+	return now() - t;
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 2048;
+	int threads = argc > 2 ? atoi(argv[2]) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int reps = argc > 3 ? atoi(argv[3]) : 7;
+	if (n < 1 || threads < 1 || threads > 64 || reps < 1 || reps > 100) {
+		fprintf(stderr, "usage: gemm_bench [N] [threads 1..64] [repeats 1..100]\n");
+		return 2;
+	}
+	size_t bytes = sizeof(float) * (size_t)n * (size_t)n;
+	float *a = malloc(bytes), *b = malloc(bytes), *c = malloc(bytes), *ref = malloc(bytes);
+	if (!a || !b || !c || !ref)
+		return 1;
+	srand(12345);
+	for (size_t i = 0; i < (size_t)n * (size_t)n; i++) {
+		a[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
+		b[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
+	}
+	openblas_set_num_threads(threads);
+	int64_t sizes[3] = {n, n, n};
+	void *tensors[3] = {a, b, c};
+	double ts[100], to[100];
+	for (int r = 0; r < reps; r++) { /* alternate, so both see the same machine state */
+		ts[r] = run_sysc(tensors, sizes, threads);
+		double t = now();
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, ref, n);
+		to[r] = now() - t;
+	}
+	double err = 0;
+	for (size_t i = 0; i < (size_t)n * (size_t)n; i++)
+		err = fmax(err, fabs((double)c[i] - ref[i]) / (fabs((double)ref[i]) + 1));
+	qsort(ts, (size_t)reps, sizeof ts[0], cmp);
+	qsort(to, (size_t)reps, sizeof to[0], cmp);
+	double flop = 2.0 * n * n * (double)n;
+	printf("sgemm %dx%dx%d, %d threads, median of %d\n", n, n, n, threads, reps);
+	printf("  sysc output_stationary  %8.2f ms  %7.1f GFLOP/s\n", ts[reps / 2] * 1e3, flop / ts[reps / 2] * 1e-9);
+	printf("  OpenBLAS sgemm          %8.2f ms  %7.1f GFLOP/s\n", to[reps / 2] * 1e3, flop / to[reps / 2] * 1e-9);
+	printf("  ratio sysc / OpenBLAS   %8.1f %%\n", 100 * to[reps / 2] / ts[reps / 2]);
+	printf("  max relative difference %.2g\n", err);
+	free(a);
+	free(b);
+	free(c);
+	free(ref);
+	return err < 1e-3 ? 0 : 1;
+}
