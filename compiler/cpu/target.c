@@ -43,8 +43,12 @@ bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err)
 	LLVMSetDataLayout(mod, layout);
 	LLVMDisposeMessage(layout);
 	LLVMDisposeTargetData(dl);
-	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, err))
+	char *msg = NULL;
+	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+		*err = msg;
 		return false;
+	}
+	LLVMDisposeMessage(msg); /* an empty message, still allocated */
 	LLVMPassBuilderOptionsRef opt = LLVMCreatePassBuilderOptions();
 	LLVMErrorRef e = LLVMRunPasses(mod, "default<O3>", tm, opt);
 	LLVMDisposePassBuilderOptions(opt);
