@@ -69,11 +69,16 @@ static AccessKind classify(const Map *mp, const int64_t *dx, const Expr *index)
 	return ACC_GATHER;
 }
 
-AccessKind lower_access(const LoopProg *lp, const Expr *index)
+AccessKind lower_access_along(const LoopProg *lp, int row, const Expr *index)
 {
 	int64_t dx[URE_MAXL];
-	lane_step(lp->mp, (int64_t(*)[URE_MAXL])lp->Tinv, lp->lane, dx);
+	lane_step(lp->mp, (int64_t(*)[URE_MAXL])lp->Tinv, row, dx);
 	return classify(lp->mp, dx, index);
+}
+
+AccessKind lower_access(const LoopProg *lp, const Expr *index)
+{
+	return lower_access_along(lp, lp->lane, index);
 }
 
 /* Every tensor access the generated code makes: reads in the equations, the reads of

@@ -643,6 +643,8 @@ typedef struct {
 LoopProg *lower_map(Arena *a, const Map *mp, const char **why);
 /* The lane stride of a tensor access (index expressions over the kernel's loops). */
 AccessKind lower_access(const LoopProg *lp, const Expr *index);
+/* The same, when the PE moves along space row `row` (a lane or a register row). */
+AccessKind lower_access_along(const LoopProg *lp, int row, const Expr *index);
 void lower_print(Buf *b, const LoopProg *lp);
 
 /* ---------------------------------------------------------------- inputs.c */

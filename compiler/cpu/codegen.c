@@ -56,6 +56,7 @@ typedef struct {
 	LLVMValueRef size[AFF_MAXP];
 	LLVMValueRef tensor[MAXT];
 	LLVMValueRef tstride[MAXT][8];
+	LLVMValueRef tlen[MAXT];
 	LLVMValueRef bound[URE_MAXL];
 	LLVMValueRef ext[MAP_MAXL];
 	LLVMValueRef outer[MAP_MAXL];
@@ -68,6 +69,15 @@ typedef struct {
 	LLVMValueRef spill[MAXV];
 	LLVMValueRef spill_stride[MAXV][URE_MAXL];
 	Point pt;
+	/* packed panels: a broadcast read that differs from row to row is copied, per
+	 * pass, into panel[step][row], so that the time loop reads it from one pointer */
+	struct {
+		const Expr *e;
+		int64_t d[URE_MAXL];
+		LLVMValueRef panel;
+	} pk[8];
+	int npk;
+	const int64_t *shift; /* the shift of the propagated input being read, or NULL */
 } Cg;
 
 /* ---- small helpers ---- */
@@ -214,9 +224,25 @@ static Val to_float(Cg *g, Val x)
 	return (Val){LLVMBuildSIToFP(g->b, x.v, t, ""), x.vec};
 }
 
+static int find_panel(Cg *g, const Expr *e, const int64_t *d)
+{
+	static const int64_t zero[URE_MAXL];
+	for (int i = 0; i < g->npk; i++)
+		if (g->pk[i].e == e && memcmp(g->pk[i].d, d ? d : zero, sizeof zero) == 0)
+			return i;
+	return -1;
+}
+
 static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 {
 	const Tensor *t = e->sym->tensor;
+	int pi = g->pk[0].panel ? find_panel(g, e, g->shift) : -1;
+	if (pi >= 0) {
+		LLVMValueRef o = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lp->nrows), ""),
+		                              ci64(g, g->row), "");
+		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->pk[pi].panel, &o, 1, "");
+		return (Val){LLVMBuildLoad2(g->b, g->f32, p, "packed"), false};
+	}
 	int ti = 0;
 	for (const Tensor *x = g->u->k->tensors; x != t; x = x->next)
 		ti++;
@@ -331,7 +357,10 @@ static Val cg_ref(Cg *g, const Expr *e, const Point *pt, Val mask)
 		for (int j = 0; j < g->u->nloops; j++)
 			if (ld->dep->d[j])
 				y.x[j] = bin(g, LLVMBuildSub, pt->x[j], (Val){ci64(g, ld->dep->d[j]), false});
-		return cg_expr(g, var->input, &y, mask);
+		g->shift = ld->dep->d;
+		Val r = cg_expr(g, var->input, &y, mask);
+		g->shift = NULL;
+		return r;
 	}
 	if (!ld->link && !ld->spill)
 		return (Val){g->cur[ld->var][g->row], true};
@@ -683,6 +712,87 @@ static void loop_end(Cg *g, Loop_ *l)
 	LLVMPositionBuilderAtEnd(g->b, l->exit);
 }
 
+/* ---- packed panels ---- */
+
+static bool row_dependent(const LoopProg *lp, const Expr *e)
+{
+	if (lp->nrows < 2 || lower_access(lp, e->args) != ACC_UNIFORM)
+		return false;
+	for (int i = 0; i < lp->nregdims; i++)
+		if (lower_access_along(lp, lp->regdim[i], e->args) != ACC_UNIFORM)
+			return true;
+	return false;
+}
+
+static void add_panel(Cg *g, const Expr *e, const int64_t *d)
+{
+	if (g->npk == 8 || find_panel(g, e, d) >= 0 || !row_dependent(g->lp, e))
+		return;
+	g->pk[g->npk].e = e;
+	memset(g->pk[g->npk].d, 0, sizeof g->pk[0].d);
+	if (d)
+		memcpy(g->pk[g->npk].d, d, sizeof g->pk[0].d);
+	g->npk++;
+}
+
+/* The broadcast reads of the equations, directly or through a propagated input. */
+static void find_panels(Cg *g, const Expr *e)
+{
+	if (!e)
+		return;
+	if (e->kind == EX_INDEX) {
+		add_panel(g, e, NULL);
+		return;
+	}
+	if (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC) {
+		const LoopDep *ld = find_dep(g, e);
+		if (ld && g->u->vars[ld->var].kind == VAR_PROPAGATE)
+			add_panel(g, g->u->vars[ld->var].input, ld->dep->d);
+		return;
+	}
+	for (const Expr *a = e->args; a; a = a->next)
+		find_panels(g, a);
+	find_panels(g, e->a);
+	find_panels(g, e->b);
+	find_panels(g, e->c);
+}
+
+/* Copies this pass's panels: panel[t - tmin][row] = the element that row reads at t
+ * (0 where it would fall outside its tensor: such a PE never uses it). */
+static void fill_panels(Cg *g, LLVMValueRef *tlen)
+{
+	Loop_ l = loop_begin(g, g->tmin, g->tmax, "pack");
+	g->t = l.iv;
+	LLVMValueRef base = LLVMBuildMul(g->b, LLVMBuildSub(g->b, l.iv, g->tmin, ""), ci64(g, g->lp->nrows), "");
+	for (int64_t r = 0; r < g->lp->nrows; r++) {
+		set_row(g, r);
+		Point pt;
+		make_point(g, &pt);
+		for (int i = 0; i < g->npk; i++) {
+			const Expr *e = g->pk[i].e;
+			Point y = pt;
+			for (int j = 0; j < g->u->nloops; j++)
+				if (g->pk[i].d[j])
+					y.x[j] = bin(g, LLVMBuildSub, pt.x[j], (Val){ci64(g, g->pk[i].d[j]), false});
+			int ti = 0;
+			for (const Tensor *x = g->u->k->tensors; x != e->sym->tensor; x = x->next)
+				ti++;
+			Val off = {ci64(g, 0), false};
+			int d = 0;
+			for (const Expr *a = e->args; a; a = a->next, d++)
+				off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, cg_expr(g, a, &y, pt.valid), (Val){g->tstride[ti][d], false}));
+			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, off.v, ci64(g, 0), ""),
+			                               LLVMBuildICmp(g->b, LLVMIntSLT, off.v, tlen[ti], ""), "");
+			LLVMValueRef o = LLVMBuildSelect(g->b, in, off.v, ci64(g, 0), "");
+			LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, ""), "");
+			v = LLVMBuildSelect(g->b, in, v, LLVMConstReal(g->f32, 0), "");
+			LLVMValueRef at = LLVMBuildAdd(g->b, base, ci64(g, r), "");
+			LLVMBuildStore(g->b, v, LLVMBuildGEP2(g->b, g->f32, g->pk[i].panel, &at, 1, ""));
+		}
+	}
+	loop_end(g, &l);
+}
+
 /* The state after a step: what entered each delay line. */
 static void shift_state(Cg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
 {
@@ -701,6 +811,8 @@ static void pass(Cg *g)
 	const LoopProg *lp = g->lp;
 	static LLVMValueRef next[MAXV][MAXTAU][MAXROWS];
 	LLVMValueRef zero = zero_vec(g);
+	if (g->npk)
+		fill_panels(g, g->tlen);
 	/* the first step, from empty registers */
 	for (int v = 0; v < u->nvars; v++)
 		for (int k = 0; k < lp->maxtau[v]; k++)
@@ -877,6 +989,7 @@ static void emit_run(Cg *g, const char *sym)
 			g->tstride[ti][k] = s;
 			s = LLVMBuildMul(g->b, s, affine(g, aff_of_expr(dims[k], u->k)), "");
 		}
+		g->tlen[ti] = s;
 	}
 	/* the time range of a pass */
 	g->tmin = ci64(g, 0);
@@ -909,6 +1022,18 @@ static void emit_run(Cg *g, const char *sym)
 		}
 		spill_size[v] = LLVMBuildMul(g->b, s, ci64(g, 4), "");
 	}
+	/* panels for the broadcast reads that differ between rows */
+	for (int v = 0; v < u->nvars; v++)
+		find_panels(g, u->vars[v].eqn->rhs);
+	LLVMTypeRef mft0 = LLVMFunctionType(g->ptr, &g->i64, 1, false);
+	LLVMValueRef malloc0 = LLVMGetNamedFunction(g->mod, "malloc");
+	if (!malloc0)
+		malloc0 = LLVMAddFunction(g->mod, "malloc", mft0);
+	for (int i = 0; i < g->npk; i++) {
+		LLVMValueRef steps = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, 1), "");
+		LLVMValueRef bytes = LLVMBuildMul(g->b, steps, ci64(g, 4 * lp->nrows), "");
+		g->pk[i].panel = LLVMBuildCall2(g->b, mft0, malloc0, &bytes, 1, "panel");
+	}
 	/* the work items */
 	Loop_ w = loop_begin(g, LLVMGetParam(g->fn, 2), LLVMBuildSub(g->b, LLVMGetParam(g->fn, 3), ci64(g, 1), ""), "item");
 	LLVMValueRef rem = w.iv;
@@ -934,6 +1059,8 @@ static void emit_run(Cg *g, const char *sym)
 		if (lp->spilled[v])
 			LLVMBuildCall2(g->b, fft, freef, &g->spill[v], 1, "");
 	loop_end(g, &w);
+	for (int i = 0; i < g->npk; i++)
+		LLVMBuildCall2(g->b, fft, freef, &g->pk[i].panel, 1, "");
 	LLVMBuildRetVoid(g->b);
 }
 
