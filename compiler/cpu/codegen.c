@@ -318,6 +318,22 @@ static Val first_in_tile(Cg *g, int j, const Point *pt)
 	return (Val){ci1(g, true), false};
 }
 
+/* Whether x's value of loop j is the last of its tile part inside the array (the
+ * next point along j is then computed in a later pass, which reads it back). */
+static Val last_in_tile(Cg *g, int j, const Point *pt)
+{
+	for (int l = 0; l < g->mp->nloops; l++) {
+		const MapLoop *ml = &g->mp->loops[l];
+		if (ml->orig == j && ml->st >= 0) {
+			Val r = pt->x[j];
+			if (ml->span)
+				r = bin(g, LLVMBuildSRem, r, (Val){ci64(g, ml->span), false});
+			return icmp(g, LLVMIntSGE, r, (Val){ci64(g, (ml->span ? ml->span : 1) - ml->stride), false});
+		}
+	}
+	return (Val){ci1(g, true), false}; /* the loop runs around the array: every pass is read by the next */
+}
+
 static LLVMValueRef zero_vec(Cg *g)
 {
 	return LLVMConstNull(vec_of(g, g->f32));
@@ -668,8 +684,22 @@ static void step(Cg *g)
 			Val val = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], pts[r].valid));
 			g->cur[v][r] = as_vec(g, val);
 			if (lp->spilled[v]) {
+				/* only the values a later pass reads: LLVM drops the store where that is never */
+				Val m = and_(g, pts[r].valid, last_in_tile(g, lp->spill_fold[v], &pts[r]));
+				LLVMBasicBlockRef st = NULL, after = NULL;
+				if (!m.vec && !is_true(m)) {
+					st = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "spill");
+					after = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "spilled");
+					LLVMBuildCondBr(g->b, m.v, st, after);
+					LLVMPositionBuilderAtEnd(g->b, st);
+					m = (Val){ci1(g, true), false};
+				}
 				Val p = spill_ptr(g, v, &pts[r]);
-				scatter(g, g->cur[v][r], p.v, as_vec(g, pts[r].valid));
+				scatter(g, g->cur[v][r], p.v, as_vec(g, m));
+				if (st) {
+					LLVMBuildBr(g->b, after);
+					LLVMPositionBuilderAtEnd(g->b, after);
+				}
 			}
 		}
 	}
