@@ -21,7 +21,7 @@ void openblas_set_num_threads(int n);
 typedef struct {
 	void *const *tensors;
 	const int64_t *sizes;
-	int64_t count, next;
+	int64_t count, next, chunk;
 	pthread_mutex_t lock;
 } Work;
 
@@ -30,11 +30,12 @@ static void *worker(void *arg)
 	Work *w = arg;
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
-		int64_t b = w->next++;
+		int64_t b = w->next, e = b + w->chunk < w->count ? b + w->chunk : w->count;
+		w->next = e;
 		pthread_mutex_unlock(&w->lock);
 		if (b >= w->count)
 			return NULL;
-		sysk_gemm_output_stationary_run(w->tensors, w->sizes, b, b + 1);
+		sysk_gemm_output_stationary_run(w->tensors, w->sizes, b, e);
 	}
 }
 
@@ -47,7 +48,9 @@ static double now(void)
 
 static double run_sysc(void *const *tensors, const int64_t *sizes, int threads)
 {
-	Work w = {tensors, sizes, sysk_gemm_output_stationary_count(sizes), 0, PTHREAD_MUTEX_INITIALIZER};
+	Work w = {tensors, sizes, sysk_gemm_output_stationary_count(sizes), 0, 1, PTHREAD_MUTEX_INITIALIZER};
+	if (w.count / (8 * threads) > 1) /* eight chunks per thread, as sysc run does */
+		w.chunk = w.count / (8 * threads);
 	pthread_t tid[64];
 	double t = now();
 	for (int i = 1; i < threads; i++)
@@ -86,8 +89,13 @@ int main(int argc, char **argv)
 	int64_t sizes[3] = {n, n, n};
 	void *tensors[3] = {a, b, c};
 	double ts[100], to[100];
-	for (int r = 0; r < reps; r++) { /* alternate, so both see the same machine state */
+	/* sysc first: OpenBLAS's threads keep spinning for a while after each call and
+	 * would steal the cores from the next measurement */
+	run_sysc(tensors, sizes, threads); /* warm-up */
+	for (int r = 0; r < reps; r++)
 		ts[r] = run_sysc(tensors, sizes, threads);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, ref, n);
+	for (int r = 0; r < reps; r++) {
 		double t = now();
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, ref, n);
 		to[r] = now() - t;

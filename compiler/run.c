@@ -213,17 +213,18 @@ typedef struct {
 	RunFn run;
 	void *const *tensors;
 	const int64_t *sizes;
-	int64_t count, next;
+	int64_t count, next, chunk;
 	pthread_mutex_t lock;
 } Work;
 
-/* Work items are handed out in small chunks, so uneven tiles balance. */
+/* Work items are handed out in chunks, eight per thread: enough to balance uneven
+ * tiles, few enough that each call amortises the kernel's set-up (its panels). */
 static void *worker(void *arg)
 {
 	Work *w = arg;
 	for (;;) {
 		pthread_mutex_lock(&w->lock);
-		int64_t b = w->next, e = b + 1;
+		int64_t b = w->next, e = b + w->chunk < w->count ? b + w->chunk : w->count;
 		w->next = e;
 		pthread_mutex_unlock(&w->lock);
 		if (b >= w->count)
@@ -242,6 +243,7 @@ static double now_s(void)
 static double launch(RunFn run, CountFn count, void *const *tensors, const int64_t *sizes, int threads)
 {
 	Work w = {.run = run, .tensors = tensors, .sizes = sizes, .count = count(sizes)};
+	w.chunk = w.count / (8 * threads) > 1 ? w.count / (8 * threads) : 1;
 	pthread_mutex_init(&w.lock, NULL);
 	pthread_t tid[256];
 	if (threads > 256)
