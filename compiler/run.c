@@ -14,8 +14,8 @@
  */
 #include "sysc.h"
 #include "cpu/cpu.h"
+#include "sysrt.h"
 
-#include <pthread.h>
 
 #include <errno.h>
 #include <math.h>
@@ -204,59 +204,13 @@ static bool run_sim(Arena *a, Diag *d, const Ure *u, Mapping *m, const Sizes *sz
 	return c.bad == 0;
 }
 
-/* ---- the host device ---- */
-
-typedef void (*RunFn)(void *const *, const int64_t *, int64_t, int64_t);
-typedef int64_t (*CountFn)(const int64_t *);
-
-typedef struct {
-	RunFn run;
-	void *const *tensors;
-	const int64_t *sizes;
-	int64_t count, next, chunk;
-	pthread_mutex_t lock;
-} Work;
-
-/* Work items are handed out in chunks, eight per thread: enough to balance uneven
- * tiles, few enough that each call amortises the kernel's set-up (its panels). */
-static void *worker(void *arg)
-{
-	Work *w = arg;
-	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		int64_t b = w->next, e = b + w->chunk < w->count ? b + w->chunk : w->count;
-		w->next = e;
-		pthread_mutex_unlock(&w->lock);
-		if (b >= w->count)
-			return NULL;
-		w->run(w->tensors, w->sizes, b, e);
-	}
-}
+/* ---- the host device, through the runtime ---- */
 
 static double now_s(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double launch(RunFn run, CountFn count, void *const *tensors, const int64_t *sizes, int threads)
-{
-	Work w = {.run = run, .tensors = tensors, .sizes = sizes, .count = count(sizes)};
-	w.chunk = w.count / (8 * threads) > 1 ? w.count / (8 * threads) : 1;
-	pthread_mutex_init(&w.lock, NULL);
-	pthread_t tid[256];
-	if (threads > 256)
-		threads = 256;
-	double t0 = now_s();
-	for (int i = 1; i < threads; i++)
-		pthread_create(&tid[i], NULL, worker, &w);
-	worker(&w);
-	for (int i = 1; i < threads; i++)
-		pthread_join(tid[i], NULL);
-	double t = now_s() - t0;
-	pthread_mutex_destroy(&w.lock);
-	return t;
 }
 
 /* Floating-point operations at one point: the costlier branch of every choice. */
@@ -304,11 +258,19 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		LLVMContextDispose(ctx);
 		return false;
 	}
-	CpuJit *jit = cpu_jit_new(&err);
-	if (!jit || !cpu_jit_add(jit, mod, ctx, &err)) {
-		printf("  host: JIT failed: %s\n", err ? err : "");
-		free(err);
-		cpu_jit_free(jit);
+	SysrtContext *rt = NULL;
+	SysrtDevice *dev = NULL;
+	SysrtModule *module = NULL;
+	SysrtStatus st = sysrt_context_create(NULL, &rt);
+	if (st == SYSRT_OK)
+		st = sysrt_device_get(rt, "host", &dev);
+	if (st == SYSRT_OK)
+		st = sysrt_module_load_llvm(dev, mod, &module);
+	LLVMDisposeModule(mod);
+	LLVMContextDispose(ctx);
+	if (st != SYSRT_OK) {
+		printf("  host: the runtime refused the module: %s\n", rt ? sysrt_last_error(rt) : sysrt_status_str(st));
+		sysrt_context_destroy(rt);
 		return false;
 	}
 	printf("  host: %d kernel%s compiled in %.0f ms%s\n", nk, nk == 1 ? "" : "s", tcompile * 1e3,
@@ -327,49 +289,52 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		Map *mp = map_build(a, d, u, m);
 		if (!mp)
 			continue;
-		const char *sym = cpu_symbol(a, mp);
-		void *prun = cpu_jit_lookup(jit, arena_printf(a, "%s_run", sym), &err);
-		void *pcount = prun ? cpu_jit_lookup(jit, arena_printf(a, "%s_count", sym), &err) : NULL;
-		RunFn run;
-		CountFn count;
-		/* object to function pointers: what dlsym-style lookups return */
-		memcpy(&run, &prun, sizeof run);
-		memcpy(&count, &pcount, sizeof count);
-		if (!prun || !pcount) {
-			if (failed) { /* reported when it was compiled */
-				free(err);
-				err = NULL;
-				continue;
+		SysrtKernel *kern;
+		if (sysrt_kernel_get(module, cpu_symbol(a, mp), &kern) != SYSRT_OK) {
+			if (!failed) { /* else reported when it was compiled */
+				printf("  host %-23s not found: %s\n", m->name, sysrt_last_error(rt));
+				ok = false;
 			}
-			printf("  host %-23s not found: %s\n", m->name, err ? err : "");
-			free(err);
-			err = NULL;
-			ok = false;
 			continue;
 		}
 		/* f32 buffers: inputs from the random data, outputs poisoned with NaN */
-		void *bufs[64];
-		for (int i = 0; i < in->n && i < 64; i++) {
-			float *f = malloc(sizeof(float) * (size_t)in->len[i] + 4);
+		SysrtBuffer *bufs[64];
+		int nb = 0;
+		for (int i = 0; i < in->n && i < 64; i++, nb++) {
+			size_t bytes = sizeof(float) * (size_t)in->len[i];
+			float *f = malloc(bytes + 4);
 			for (int64_t k = 0; k < in->len[i]; k++)
 				f[k] = in->t[i]->dir == TENSOR_IN ? (float)in->data[i][k] : NAN;
-			bufs[i] = f;
+			if (sysrt_buffer_create(dev, bytes, &bufs[i]) != SYSRT_OK || sysrt_buffer_write(bufs[i], 0, f, bytes) != SYSRT_OK)
+				sysc_bug("runtime buffer: %s", sysrt_last_error(rt));
+			free(f);
 		}
 		double times[64];
 		int reps = bench > 64 ? 64 : bench < 1 ? 1 : bench;
-		for (int r = 0; r < reps; r++)
-			times[r] = launch(run, count, bufs, sizes, threads);
+		SysrtLaunchOptions lo = SYSRT_LAUNCH_OPTIONS_INIT;
+		uint64_t ns = 0;
+		lo.threads = threads;
+		lo.elapsed_ns = &ns;
+		for (int r = 0; r < reps && ok; r++) {
+			if (sysrt_launch(kern, bufs, nb, sizes, u->k->nparams, &lo) != SYSRT_OK) {
+				printf("  host %-23s launch failed: %s\n", m->name, sysrt_last_error(rt));
+				ok = false;
+			}
+			times[r] = (double)ns * 1e-9;
+		}
 		Compare c = {0};
 		for (int i = 0; i < in->n; i++) {
 			if (in->t[i]->dir != TENSOR_OUT)
 				continue;
-			float *f = bufs[i];
+			float *f = malloc(sizeof(float) * (size_t)in->len[i] + 4);
+			sysrt_buffer_read(bufs[i], 0, f, sizeof(float) * (size_t)in->len[i]);
 			for (int64_t s = 0; s < nchecked(chk, in, i); s++) {
 				int64_t k = checked(chk, i, s);
 				diff(&c, f[k], want->data[i][k]);
 				if (!same_bits((double)f[k], want->data[i][k]))
 					c.bad++;
 			}
+			free(f);
 		}
 		char what[128];
 		snprintf(what, sizeof what, "host %s vs interp", m->name);
@@ -383,10 +348,11 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 			printf("    %.3f ms on %d thread%s, %.2f GFLOP/s\n", med * 1e3, threads, threads == 1 ? "" : "s",
 			       work / med * 1e-9);
 		ok &= c.bad == 0;
-		for (int i = 0; i < in->n && i < 64; i++)
-			free(bufs[i]);
+		for (int i = 0; i < nb; i++)
+			sysrt_buffer_destroy(bufs[i]);
 	}
-	cpu_jit_free(jit);
+	sysrt_module_destroy(module);
+	sysrt_context_destroy(rt);
 	return ok && !failed;
 }
 

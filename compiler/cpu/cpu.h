@@ -27,13 +27,6 @@ LLVMTargetMachineRef cpu_target(char **err);
 /* Verifies, then optimizes the module at O3 for tm. False with *err on failure. */
 bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);
 
-/* In-process compilation (jit.c). cpu_jit_add takes the module and its context. */
-typedef struct CpuJit CpuJit;
-CpuJit *cpu_jit_new(char **err);
-bool cpu_jit_add(CpuJit *j, LLVMModuleRef mod, LLVMContextRef ctx, char **err);
-void *cpu_jit_lookup(CpuJit *j, const char *name, char **err);
-void cpu_jit_free(CpuJit *j);
-
 /* Compiles the mappings of kernel `kernel` (or of all kernels; or the one named)
  * for the host into one module in ctx. Mappings that cannot be compiled are
  * reported on stderr and counted in *failed; NULL when none could be. */
