@@ -1,12 +1,11 @@
 /*
  * gemm_bench.c: FP32 GEMM from samples/gemm.sys (output-stationary mapping, compiled
- * by `sysc build` into this program) against OpenBLAS sgemm, in one process, with
- * the same number of threads for both. Prints the median of repeated runs and the
+ * by `sysc build` into this program, launched through the runtime) against OpenBLAS
+ * sgemm, in one process, with the same number of threads for both. Prints the median of repeated runs and the
  * ratio. Usage: gemm_bench [N] [threads] [repeats]   (default 2048, all cores, 7)
  */
 #include <cblas.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,30 +13,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sysrt.h"
+
 int64_t sysk_gemm_output_stationary_count(const int64_t *sizes);
 void sysk_gemm_output_stationary_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
+extern const char sysk_gemm_output_stationary_desc[];
 void openblas_set_num_threads(int n);
-
-typedef struct {
-	void *const *tensors;
-	const int64_t *sizes;
-	int64_t count, next, chunk;
-	pthread_mutex_t lock;
-} Work;
-
-static void *worker(void *arg)
-{
-	Work *w = arg;
-	for (;;) {
-		pthread_mutex_lock(&w->lock);
-		int64_t b = w->next, e = b + w->chunk < w->count ? b + w->chunk : w->count;
-		w->next = e;
-		pthread_mutex_unlock(&w->lock);
-		if (b >= w->count)
-			return NULL;
-		sysk_gemm_output_stationary_run(w->tensors, w->sizes, b, e);
-	}
-}
 
 static double now(void)
 {
@@ -46,19 +27,12 @@ static double now(void)
 	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
 }
 
-static double run_sysc(void *const *tensors, const int64_t *sizes, int threads)
+static void check(SysrtContext *ctx, SysrtStatus st)
 {
-	Work w = {tensors, sizes, sysk_gemm_output_stationary_count(sizes), 0, 1, PTHREAD_MUTEX_INITIALIZER};
-	if (w.count / (8 * threads) > 1) /* eight chunks per thread, as sysc run does */
-		w.chunk = w.count / (8 * threads);
-	pthread_t tid[64];
-	double t = now();
-	for (int i = 1; i < threads; i++)
-		pthread_create(&tid[i], NULL, worker, &w);
-	worker(&w);
-	for (int i = 1; i < threads; i++)
-		pthread_join(tid[i], NULL);
-	return now() - t;
+	if (st != SYSRT_OK) {
+		fprintf(stderr, "gemm_bench: %s\n", ctx ? sysrt_last_error(ctx) : sysrt_status_str(st));
+		exit(1);
+	}
 }
 
 static int cmp(const void *a, const void *b)
@@ -86,14 +60,35 @@ int main(int argc, char **argv)
 		b[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
 	}
 	openblas_set_num_threads(threads);
+	/* the kernel, linked into this program, launched by the runtime's thread pool */
+	SysrtContext *ctx = NULL;
+	SysrtDevice *dev;
+	SysrtModule *mod;
+	SysrtKernel *kern;
+	SysrtBuffer *buf[3];
+	check(NULL, sysrt_context_create(NULL, &ctx));
+	check(ctx, sysrt_device_get(ctx, "host", &dev));
+	const SysrtKernelSymbols syms[] = {SYSRT_KERNEL_SYMBOLS(sysk_gemm_output_stationary)};
+	check(ctx, sysrt_module_from_symbols(dev, syms, 1, &mod));
+	check(ctx, sysrt_kernel_get(mod, "sysk_gemm_output_stationary", &kern));
+	for (int i = 0; i < 3; i++)
+		check(ctx, sysrt_buffer_create(dev, bytes, &buf[i]));
+	check(ctx, sysrt_buffer_write(buf[0], 0, a, bytes));
+	check(ctx, sysrt_buffer_write(buf[1], 0, b, bytes));
 	int64_t sizes[3] = {n, n, n};
-	void *tensors[3] = {a, b, c};
+	SysrtLaunchOptions lo = SYSRT_LAUNCH_OPTIONS_INIT;
+	uint64_t ns;
+	lo.threads = threads;
+	lo.elapsed_ns = &ns;
 	double ts[100], to[100];
 	/* sysc first: OpenBLAS's threads keep spinning for a while after each call and
 	 * would steal the cores from the next measurement */
-	run_sysc(tensors, sizes, threads); /* warm-up */
-	for (int r = 0; r < reps; r++)
-		ts[r] = run_sysc(tensors, sizes, threads);
+	check(ctx, sysrt_launch(kern, buf, 3, sizes, 3, &lo)); /* warm-up */
+	for (int r = 0; r < reps; r++) {
+		check(ctx, sysrt_launch(kern, buf, 3, sizes, 3, &lo));
+		ts[r] = (double)ns * 1e-9;
+	}
+	check(ctx, sysrt_buffer_read(buf[2], 0, c, bytes));
 	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, ref, n);
 	for (int r = 0; r < reps; r++) {
 		double t = now();
@@ -111,6 +106,10 @@ int main(int argc, char **argv)
 	printf("  OpenBLAS sgemm          %8.2f ms  %7.1f GFLOP/s\n", to[reps / 2] * 1e3, flop / to[reps / 2] * 1e-9);
 	printf("  ratio sysc / OpenBLAS   %8.1f %%\n", 100 * to[reps / 2] / ts[reps / 2]);
 	printf("  max relative difference %.2g\n", err);
+	for (int i = 0; i < 3; i++)
+		sysrt_buffer_destroy(buf[i]);
+	sysrt_module_destroy(mod);
+	sysrt_context_destroy(ctx);
 	free(a);
 	free(b);
 	free(c);

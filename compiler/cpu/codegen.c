@@ -75,6 +75,7 @@ typedef struct {
 		const Expr *e;
 		int64_t d[URE_MAXL];
 		LLVMValueRef panel;
+		LLVMValueRef filled; /* the key of the loops around the array it was filled for */
 	} pk[8];
 	int npk;
 	const int64_t *shift; /* the shift of the propagated input being read, or NULL */
@@ -823,6 +824,39 @@ static void fill_panels(Cg *g, LLVMValueRef *tlen)
 	loop_end(g, &l);
 }
 
+/* A panel depends on some of the loops around the array only (a[i][k] on io, not
+ * jo): it is filled again only when those change, so consecutive work items and
+ * passes share it. The key is the mixed-radix number of those loops' values. */
+static void refill_panels(Cg *g)
+{
+	const Map *mp = g->mp;
+	static const Sizes ones = {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+	LLVMValueRef key = ci64(g, 0);
+	for (int l = 0; l < mp->nloops; l++) {
+		if (mp->loops[l].st >= 0)
+			continue;
+		bool used = false;
+		for (int i = 0; i < g->npk; i++)
+			for (const Expr *a = g->pk[i].e->args; a; a = a->next) {
+				Eval ev = {.sz = &ones};
+				int64_t zero[URE_MAXL] = {0}, x[URE_MAXL] = {0};
+				x[mp->loops[l].orig] = 1;
+				used |= eval_index(&ev, a, x) != eval_index(&ev, a, zero);
+			}
+		if (used)
+			key = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, key, g->ext[l], ""), g->outer[l], "key");
+	}
+	LLVMValueRef prev = LLVMBuildLoad2(g->b, g->i64, g->pk[0].filled, "filled");
+	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "fill");
+	LLVMBasicBlockRef ready = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "panels_ready");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, key, prev, ""), fill, ready);
+	LLVMPositionBuilderAtEnd(g->b, fill);
+	fill_panels(g, g->tlen);
+	LLVMBuildStore(g->b, key, g->pk[0].filled);
+	LLVMBuildBr(g->b, ready);
+	LLVMPositionBuilderAtEnd(g->b, ready);
+}
+
 /* The state after a step: what entered each delay line. */
 static void shift_state(Cg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
 {
@@ -842,7 +876,7 @@ static void pass(Cg *g)
 	static LLVMValueRef next[MAXV][MAXTAU][MAXROWS];
 	LLVMValueRef zero = zero_vec(g);
 	if (g->npk)
-		fill_panels(g, g->tlen);
+		refill_panels(g);
 	/* the first step, from empty registers */
 	for (int v = 0; v < u->nvars; v++)
 		for (int k = 0; k < lp->maxtau[v]; k++)
@@ -1063,6 +1097,10 @@ static void emit_run(Cg *g, const char *sym)
 		LLVMValueRef steps = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, 1), "");
 		LLVMValueRef bytes = LLVMBuildMul(g->b, steps, ci64(g, 4 * lp->nrows), "");
 		g->pk[i].panel = LLVMBuildCall2(g->b, mft0, malloc0, &bytes, 1, "panel");
+	}
+	if (g->npk) { /* the panels are shared: one key for all of them */
+		g->pk[0].filled = LLVMBuildAlloca(g->b, g->i64, "filled");
+		LLVMBuildStore(g->b, ci64(g, -1), g->pk[0].filled);
 	}
 	/* the work items */
 	Loop_ w = loop_begin(g, LLVMGetParam(g->fn, 2), LLVMBuildSub(g->b, LLVMGetParam(g->fn, 3), ci64(g, 1), ""), "item");
