@@ -1,0 +1,162 @@
+/*
+ * conv_bench.c: FP32 2-D convolution from samples/conv2d.sys (its output-stationary
+ * mapping, compiled by `sysc build` into this program, launched through the runtime)
+ * against oneDNN's f32 forward convolution, in one process, with the same number of
+ * threads, on the same plain layouts (img C x H x W, weights K x C x R x S, output
+ * K x P x Q; no padding, stride 1). Prints medians and the ratio.
+ * Usage: conv_bench [C=K] [P=Q] [threads] [repeats]   (default 64 56: N=1, 3x3)
+ */
+#include "sysrt.h"
+
+#include <dnnl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+int64_t sysk_conv2d_output_stationary_count(const int64_t *sizes);
+void sysk_conv2d_output_stationary_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
+extern const char sysk_conv2d_output_stationary_desc[];
+
+static double now(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void rt_check(SysrtContext *ctx, SysrtStatus st)
+{
+	if (st != SYSRT_OK) {
+		fprintf(stderr, "conv_bench: %s\n", ctx ? sysrt_last_error(ctx) : sysrt_status_str(st));
+		exit(1);
+	}
+}
+
+static void dn_check(dnnl_status_t st, const char *what)
+{
+	if (st != dnnl_success) {
+		fprintf(stderr, "conv_bench: oneDNN %s failed (%d)\n", what, (int)st);
+		exit(1);
+	}
+}
+
+static int cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv)
+{
+	int64_t C = argc > 1 ? atoi(argv[1]) : 64, P = argc > 2 ? atoi(argv[2]) : 56;
+	int threads = argc > 3 ? atoi(argv[3]) : (int)sysconf(_SC_NPROCESSORS_ONLN);
+	int reps = argc > 4 ? atoi(argv[4]) : 7;
+	int64_t K = C, R = 3, S = 3, H = P + R - 1, W = P + S - 1, Q = P;
+	if (C < 1 || P < 1 || threads < 1 || reps < 1 || reps > 100) {
+		fprintf(stderr, "usage: conv_bench [C] [P] [threads] [repeats 1..100]\n");
+		return 2;
+	}
+	size_t nimg = (size_t)(C * H * W), nwt = (size_t)(K * C * R * S), nout = (size_t)(K * P * Q);
+	float *img = malloc(4 * nimg), *wt = malloc(4 * nwt), *out = malloc(4 * nout), *ref = malloc(4 * nout);
+	srand(7);
+	for (size_t i = 0; i < nimg; i++)
+		img[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
+	for (size_t i = 0; i < nwt; i++)
+		wt[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
+
+	/* sysc, through the runtime */
+	SysrtContext *ctx = NULL;
+	SysrtDevice *dev;
+	SysrtModule *mod;
+	SysrtKernel *kern;
+	SysrtBuffer *buf[3];
+	rt_check(NULL, sysrt_context_create(NULL, &ctx));
+	rt_check(ctx, sysrt_device_get(ctx, "host", &dev));
+	const SysrtKernelSymbols syms[] = {SYSRT_KERNEL_SYMBOLS(sysk_conv2d_output_stationary)};
+	rt_check(ctx, sysrt_module_from_symbols(dev, syms, 1, &mod));
+	rt_check(ctx, sysrt_kernel_get(mod, "sysk_conv2d_output_stationary", &kern));
+	size_t bytes[3] = {4 * nimg, 4 * nwt, 4 * nout};
+	for (int i = 0; i < 3; i++)
+		rt_check(ctx, sysrt_buffer_create(dev, bytes[i], &buf[i]));
+	rt_check(ctx, sysrt_buffer_write(buf[0], 0, img, bytes[0]));
+	rt_check(ctx, sysrt_buffer_write(buf[1], 0, wt, bytes[1]));
+	int64_t sizes[6] = {K, C, H, W, R, S};
+	SysrtLaunchOptions lo = SYSRT_LAUNCH_OPTIONS_INIT;
+	uint64_t ns;
+	lo.threads = threads;
+	lo.elapsed_ns = &ns;
+	double ts[100], to[100];
+	rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, 6, &lo));
+	for (int r = 0; r < reps; r++) {
+		rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, 6, &lo));
+		ts[r] = (double)ns * 1e-9;
+	}
+	rt_check(ctx, sysrt_buffer_read(buf[2], 0, out, bytes[2]));
+
+	/* oneDNN (threads from OMP_NUM_THREADS, set by the caller to the same count) */
+	dnnl_engine_t eng;
+	dnnl_stream_t stream;
+	dn_check(dnnl_engine_create(&eng, dnnl_cpu, 0), "engine");
+	dn_check(dnnl_stream_create(&stream, eng, dnnl_stream_default_flags), "stream");
+	dnnl_memory_desc_t src_md, wei_md, dst_md;
+	dnnl_dims_t src_d = {1, C, H, W}, wei_d = {K, C, R, S}, dst_d = {1, K, P, Q};
+	dn_check(dnnl_memory_desc_init_by_tag(&src_md, 4, src_d, dnnl_f32, dnnl_nchw), "src desc");
+	dn_check(dnnl_memory_desc_init_by_tag(&wei_md, 4, wei_d, dnnl_f32, dnnl_oihw), "weights desc");
+	dn_check(dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_d, dnnl_f32, dnnl_nchw), "dst desc");
+	dnnl_convolution_desc_t cd;
+	dnnl_dims_t strides = {1, 1}, pad = {0, 0};
+	dn_check(dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &wei_md,
+	                                            NULL, &dst_md, strides, pad, pad),
+	         "convolution desc");
+	dnnl_primitive_desc_t pd;
+	dn_check(dnnl_primitive_desc_create(&pd, &cd, NULL, eng, NULL), "primitive desc");
+	dnnl_primitive_t conv;
+	dn_check(dnnl_primitive_create(&conv, pd), "primitive");
+	dnnl_memory_t ms, mw, md;
+	dn_check(dnnl_memory_create(&ms, &src_md, eng, img), "src");
+	dn_check(dnnl_memory_create(&mw, &wei_md, eng, wt), "weights");
+	dn_check(dnnl_memory_create(&md, &dst_md, eng, ref), "dst");
+	dnnl_exec_arg_t args[3] = {{DNNL_ARG_SRC, ms}, {DNNL_ARG_WEIGHTS, mw}, {DNNL_ARG_DST, md}};
+	dn_check(dnnl_primitive_execute(conv, stream, 3, args), "execute");
+	dnnl_stream_wait(stream);
+	for (int r = 0; r < reps; r++) {
+		double t = now();
+		dnnl_primitive_execute(conv, stream, 3, args);
+		dnnl_stream_wait(stream);
+		to[r] = now() - t;
+	}
+	const char *impl = NULL;
+	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
+
+	double err = 0;
+	for (size_t i = 0; i < nout; i++)
+		err = fmax(err, fabs((double)out[i] - ref[i]) / (fabs((double)ref[i]) + 1));
+	qsort(ts, (size_t)reps, sizeof ts[0], cmp);
+	qsort(to, (size_t)reps, sizeof to[0], cmp);
+	double flop = 2.0 * (double)(K * P * Q) * (double)(C * R * S);
+	printf("conv2d N=1 C=K=%lld %lldx%lld 3x3 (output %lldx%lld), %d threads, median of %d\n", (long long)C,
+	       (long long)H, (long long)W, (long long)P, (long long)Q, threads, reps);
+	printf("  sysc output_stationary  %8.3f ms  %7.1f GFLOP/s\n", ts[reps / 2] * 1e3, flop / ts[reps / 2] * 1e-9);
+	printf("  oneDNN (%s)  %8.3f ms  %7.1f GFLOP/s\n", impl ? impl : "?", to[reps / 2] * 1e3, flop / to[reps / 2] * 1e-9);
+	printf("  ratio sysc / oneDNN     %8.1f %%\n", 100 * to[reps / 2] / ts[reps / 2]);
+	printf("  max relative difference %.2g\n", err);
+	dnnl_primitive_destroy(conv);
+	dnnl_primitive_desc_destroy(pd);
+	dnnl_memory_destroy(ms);
+	dnnl_memory_destroy(mw);
+	dnnl_memory_destroy(md);
+	dnnl_stream_destroy(stream);
+	dnnl_engine_destroy(eng);
+	for (int i = 0; i < 3; i++)
+		sysrt_buffer_destroy(buf[i]);
+	sysrt_module_destroy(mod);
+	sysrt_context_destroy(ctx);
+	free(img);
+	free(wt);
+	free(out);
+	free(ref);
+	return err < 1e-3 ? 0 : 1;
+}
