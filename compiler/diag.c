@@ -26,7 +26,18 @@ int diag_add_file(Diag *d, const char *name, const char *text, int len)
 {
 	if (d->nfiles == (int)(sizeof d->files / sizeof d->files[0]))
 		sysc_bug("too many source files");
-	d->files[d->nfiles] = (SrcFile){name, text, len};
+	SrcFile *f = &d->files[d->nfiles];
+	*f = (SrcFile){name, text, len, NULL, 0};
+	if (d->arena) {
+		int n = 1;
+		for (int i = 0; i < len; i++)
+			n += text[i] == '\n';
+		f->line_start = ARENA_ARRAY(d->arena, int, n);
+		f->line_start[f->nlines++] = 0;
+		for (int i = 0; i < len; i++)
+			if (text[i] == '\n')
+				f->line_start[f->nlines++] = i + 1;
+	}
 	return d->nfiles++;
 }
 
@@ -46,6 +57,19 @@ void diag_linecol(const Diag *d, int file, int off, int *line, int *col)
 	int l = 1, c = 1;
 	if (off > f->len)
 		off = f->len;
+	if (f->line_start) { /* the last line that starts at or before off */
+		int lo = 0, hi = f->nlines - 1;
+		while (lo < hi) {
+			int mid = (lo + hi + 1) / 2;
+			if (f->line_start[mid] <= off)
+				lo = mid;
+			else
+				hi = mid - 1;
+		}
+		*line = lo + 1;
+		*col = off - f->line_start[lo] + 1;
+		return;
+	}
 	for (int i = 0; i < off; i++) {
 		if (f->text[i] == '\n') {
 			l++;
@@ -97,6 +121,8 @@ void diag_vreport(Diag *d, DiagLevel lvl, SrcLoc loc, const char *fmt, va_list a
 		}
 	} else if (lvl == DIAG_WARNING) {
 		d->nwarnings++;
+		if (d->max_errors && d->nwarnings > d->max_errors)
+			return; /* a flood of warnings is capped like one of errors */
 	} else if (d->max_errors && d->nerrors > d->max_errors) {
 		return;
 	}

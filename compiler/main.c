@@ -198,6 +198,7 @@ Program *drv_load(Arena *a, Diag *d, const Options *o)
 	/* the text lives as long as the arena: diagnostics quote it */
 	const char *copy = arena_strndup(a, raw, len);
 	free(raw);
+	d->arena = a;
 	int file = diag_add_file(d, strcmp(o->input, "-") == 0 ? "<stdin>" : o->input, copy, (int)len);
 	Program *p = sysc_parse(a, d, file);
 	if (p->syntax_errors == 0)

@@ -64,6 +64,8 @@ typedef struct {
 	const char *name;
 	const char *text;
 	int len;
+	int *line_start; /* offsets where lines begin, when the Diag has an arena */
+	int nlines;
 } SrcFile;
 
 typedef enum { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE } DiagLevel;
@@ -76,6 +78,7 @@ typedef struct {
 	bool color;
 	bool werror;
 	FILE *out;
+	Arena *arena; /* optional: lets line numbers be found by binary search */
 } Diag;
 
 void diag_init(Diag *d, FILE *out);

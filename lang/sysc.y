@@ -478,11 +478,10 @@ static Kernel *kernel_add(Parser *p, Kernel *k, KItemKind kind, void *item, SrcL
 	if (!item_shallow(p, kind, item))
 		return k;
 	switch (kind) {
-	case KI_TENSOR: {
-		Tensor *t = item, **pp = &k->tensors;
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = t;
+	case KI_TENSOR: { /* built backwards, put right in kernel_finish */
+		Tensor *t = item;
+		t->next = k->tensors;
+		k->tensors = t;
 		break;
 	}
 	case KI_DOMAIN: {
@@ -506,10 +505,9 @@ static Kernel *kernel_add(Parser *p, Kernel *k, KItemKind kind, void *item, SrcL
 		break;
 	}
 	case KI_EQN: {
-		Eqn *e = item, **pp = &k->eqns;
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = e;
+		Eqn *e = item;
+		e->next = k->eqns;
+		k->eqns = e;
 		break;
 	}
 	}
@@ -522,6 +520,22 @@ static Kernel *kernel_finish(Parser *p, Kernel *k, const char *name, SrcLoc name
 	k->name_loc = name_loc;
 	k->loc = loc;
 	k->params = params;
+	Tensor *t = k->tensors, *tr = NULL;
+	while (t) {
+		Tensor *n = t->next;
+		t->next = tr;
+		tr = t;
+		t = n;
+	}
+	k->tensors = tr;
+	Eqn *e = k->eqns, *er = NULL;
+	while (e) {
+		Eqn *n = e->next;
+		e->next = er;
+		er = e;
+		e = n;
+	}
+	k->eqns = er;
 	for (Ident *id = k->params; id; id = id->next)
 		k->nparams++;
 	return k;
