@@ -5,6 +5,7 @@
  */
 #include "sysc.h"
 #include "cpu/cpu.h"
+#include "gpu/gpu.h"
 
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
@@ -13,21 +14,30 @@
 #include <string.h>
 
 static const char build_usage[] =
-	"usage: sysc build FILE.sys [--target=host] [--mapping NAME] [--kernel NAME]\n"
-	"                  [--emit=llvm|asm|obj] -o OUT\n"
+	"usage: sysc build FILE.sys [--target=host|ptx|spirv] [--gpu=NAME] [--mapping NAME]\n"
+	"                  [--kernel NAME] [--emit=llvm|asm|obj] -o OUT\n"
 	"\n"
 	"Compiles the mappings of FILE.sys (every one, or those named) into one module of\n"
 	"kernels with the C ABI of docs/runtime.md: for each mapping M of kernel K,\n"
 	"sysk_K_M_count, sysk_K_M_run and sysk_K_M_desc.\n"
 	"  --target=host     this machine's CPU, with its vector extensions (the default)\n"
+	"  --target=ptx      NVIDIA GPUs: PTX text with the kernels' descriptions as comments;\n"
+	"                    --gpu=sm_90 (the default), sm_80, ... (sm_70 and newer)\n"
+	"  --target=spirv    OpenCL devices: a SPIR-V module; --gpu=intel (the default; also\n"
+	"                    pvc, acm-g10, tgllp) exchanges lanes by sub-group shuffles,\n"
+	"                    --gpu=generic through local memory (devices without sub-groups)\n"
+	"                    (see docs/backends.md for the GPU kernels' ABI)\n"
 	"  --emit=obj        an object file (the default); llvm: LLVM IR text; asm: assembly\n";
 
 int cmd_build(int argc, char **argv)
 {
-	const char *target = "host";
+	const char *target = "host", *gpu = NULL;
 	for (int i = 1; i < argc; i++)
-		if (strncmp(argv[i], "--target=", 9) == 0) {
-			target = argv[i] + 9;
+		if (strncmp(argv[i], "--target=", 9) == 0 || strncmp(argv[i], "--gpu=", 6) == 0) {
+			if (argv[i][2] == 'g')
+				gpu = argv[i] + 6;
+			else
+				target = argv[i] + 9;
 			memmove(&argv[i], &argv[i + 1], sizeof(char *) * (size_t)(argc - i));
 			argc--;
 			i--;
@@ -37,8 +47,13 @@ int cmd_build(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	const char *emit = o.emit ? o.emit : "obj";
-	if (strcmp(target, "host") != 0) {
-		fprintf(stderr, "sysc build: error: unknown target '%s' (targets: host)\n", target);
+	const GpuTarget *tg = gpu_target_named(target);
+	if (strcmp(target, "host") != 0 && !tg) {
+		fprintf(stderr, "sysc build: error: unknown target '%s' (targets: host, ptx, spirv)\n", target);
+		return 2;
+	}
+	if (gpu && !tg) {
+		fprintf(stderr, "sysc build: error: --gpu is for --target=ptx or spirv\n");
 		return 2;
 	}
 	if (strcmp(emit, "obj") != 0 && strcmp(emit, "asm") != 0 && strcmp(emit, "llvm") != 0) {
@@ -55,6 +70,11 @@ int cmd_build(int argc, char **argv)
 	if (!p) {
 		arena_free(a);
 		return d.nfiles == 0 ? 2 : 1;
+	}
+	if (tg) {
+		rc = gpu_build(a, &d, p, o.kernel, o.mapping, tg, gpu, emit, o.output);
+		arena_free(a);
+		return rc;
 	}
 	char *err = NULL;
 	LLVMTargetMachineRef tm = cpu_target(&err);

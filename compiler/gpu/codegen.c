@@ -1,0 +1,1046 @@
+/*
+ * codegen.c: the loop IR to LLVM IR for GPUs, one thread per lane (gpu.h).
+ *
+ * The host backend (cpu/codegen.c) runs an array as one thread holding every lane in
+ * an LLVM vector; here every lane is a thread and holds scalars. A group of `width`
+ * threads is one array (one work item of the loop IR); a group of the launch holds
+ * `per_group` arrays. Each thread works out its lane and its work item from its ids,
+ * runs the sequential loops around the array, and in each pass the time loop with
+ * every register row unrolled, as the host does: a PE's point is affine in (row,
+ * lane, t), links are phis carried across time steps, a value from an earlier pass
+ * comes from a spill buffer (global scratch, one slice per work item), and a
+ * propagated input is read from its tensor where it is used.
+ *
+ * Lane shifts are the only exchange between threads: the target's shuffle hook (a
+ * warp or sub-group shuffle, or local memory and barriers). They must be executed by
+ * every thread of the array together, so control flow around them depends only on
+ * what is the same for the whole array: the sizes, the work item, the time step.
+ * What varies between lanes (a PE outside its tile or the domain) is a mask: loads
+ * read a safe address and are zeroed, stores and spills are skipped by a branch
+ * that holds no shuffle.
+ *
+ * Arithmetic is the interpreter's, as on the host: f32 operations without
+ * fast-math flags, an addition of a product as llvm.fma (fma.rn.f32 in PTX, the
+ * OpenCL fma in SPIR-V), the same max/min rules; results match it bit for bit.
+ */
+#include "gpu/gpu.h"
+#include "cpu/cpu.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { MAXV = 64, MAXTAU = 8, MAXROWS = 64, MAXT = 64, MAXSHIFT = 256 };
+
+typedef struct {
+	LLVMValueRef x[URE_MAXL]; /* the point, per kernel loop (i64) */
+	LLVMValueRef valid;       /* i1 */
+} Point;
+
+typedef struct {
+	LLVMValueRef src;
+	int64_t d;
+	LLVMValueRef v;
+} Shifted;
+
+struct GpuCg {
+	Arena *a;
+	const LoopProg *lp;
+	const Map *mp;
+	const Ure *u;
+	const GpuTarget *tg;
+	const GpuOptions *o;
+	GpuLayout lay;
+	LLVMContextRef ctx;
+	LLVMModuleRef mod;
+	LLVMBuilderRef b;
+	LLVMValueRef fn;
+	LLVMTypeRef i1, i32, i64, f32, gptr, voidt;
+	LLVMValueRef lane;    /* this thread's lane in its array (i64) */
+	LLVMValueRef lane_ok; /* lane < lanes: false on the padding threads of a warp segment */
+	LLVMValueRef lds;     /* work-group memory of the local-memory shuffle */
+	LLVMValueRef size[AFF_MAXP];
+	LLVMValueRef tensor[MAXT];
+	LLVMValueRef tstride[MAXT][8];
+	LLVMValueRef bound[URE_MAXL];
+	LLVMValueRef ext[MAP_MAXL];
+	LLVMValueRef outer[MAP_MAXL];
+	LLVMValueRef t, tmin, tmax;
+	bool full;
+	int row;
+	int64_t rowc[URE_MAXL];
+	LLVMValueRef cur[MAXV][MAXROWS];
+	LLVMValueRef hist[MAXV][MAXTAU][MAXROWS];
+	LLVMValueRef spill[MAXV];
+	LLVMValueRef spill_stride[MAXV][URE_MAXL];
+	/* the shuffles of the current step: one per (value, distance) */
+	Shifted shifted[MAXSHIFT];
+	int nshifted;
+};
+
+/* ---- helpers the targets share ---- */
+
+LLVMBuilderRef gpu_builder(GpuCg *g)
+{
+	return g->b;
+}
+
+LLVMModuleRef gpu_module(GpuCg *g)
+{
+	return g->mod;
+}
+
+const GpuOptions *gpu_options(GpuCg *g)
+{
+	return g->o;
+}
+
+LLVMValueRef gpu_intrinsic(GpuCg *g, const char *name, LLVMTypeRef *over, int nover, LLVMValueRef *args, int nargs)
+{
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	if (!id)
+		sysc_bug("no LLVM intrinsic %s", name);
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, (size_t)nover);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, (size_t)nover);
+	return LLVMBuildCall2(g->b, ft, f, args, (unsigned)nargs, "");
+}
+
+LLVMValueRef gpu_call(GpuCg *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, int nparams, LLVMValueRef *args,
+                      bool convergent)
+{
+	LLVMTypeRef ft = LLVMFunctionType(ret, params, (unsigned)nparams, false);
+	LLVMValueRef f = LLVMGetNamedFunction(g->mod, name);
+	if (!f) {
+		f = LLVMAddFunction(g->mod, name, ft);
+		if (g->tg->kernel_cc == LLVMSPIRKERNELCallConv)
+			LLVMSetFunctionCallConv(f, LLVMSPIRFUNCCallConv);
+		const char *attr = convergent ? "convergent" : "nounwind";
+		unsigned kind = LLVMGetEnumAttributeKindForName(attr, strlen(attr));
+		LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+	}
+	LLVMValueRef c = LLVMBuildCall2(g->b, ft, f, args, (unsigned)nparams, "");
+	LLVMSetInstructionCallConv(c, LLVMGetFunctionCallConv(f));
+	return c;
+}
+
+LLVMValueRef gpu_local_lanes(GpuCg *g)
+{
+	if (!g->lds) {
+		LLVMTypeRef at = LLVMArrayType2(g->f32, 64);
+		g->lds = LLVMGetNamedGlobal(g->mod, "sysc_lanes");
+		if (!g->lds) {
+			g->lds = LLVMAddGlobalInAddressSpace(g->mod, at, "sysc_lanes", g->tg->local_as);
+			LLVMSetLinkage(g->lds, LLVMInternalLinkage);
+			LLVMSetInitializer(g->lds, LLVMGetPoison(at));
+			LLVMSetAlignment(g->lds, 4);
+		}
+	}
+	return g->lds;
+}
+
+/* ---- small helpers ---- */
+
+static LLVMValueRef ci64(GpuCg *g, int64_t v)
+{
+	return LLVMConstInt(g->i64, (unsigned long long)v, true);
+}
+
+static LLVMValueRef ci1(GpuCg *g, bool v)
+{
+	return LLVMConstInt(g->i1, v, false);
+}
+
+static LLVMValueRef fzero(GpuCg *g)
+{
+	return LLVMConstReal(g->f32, 0.0);
+}
+
+static bool is_true(LLVMValueRef m)
+{
+	return LLVMIsAConstantInt(m) && LLVMConstIntGetZExtValue(m) == 1;
+}
+
+static LLVMValueRef and_(GpuCg *g, LLVMValueRef x, LLVMValueRef y)
+{
+	if (is_true(x))
+		return y;
+	if (is_true(y))
+		return x;
+	return LLVMBuildAnd(g->b, x, y, "");
+}
+
+static LLVMValueRef add(GpuCg *g, LLVMValueRef x, LLVMValueRef y)
+{
+	return LLVMBuildAdd(g->b, x, y, "");
+}
+
+static LLVMValueRef mul(GpuCg *g, LLVMValueRef x, LLVMValueRef y)
+{
+	return LLVMBuildMul(g->b, x, y, "");
+}
+
+static LLVMValueRef affine(GpuCg *g, Affine x)
+{
+	LLVMValueRef v = ci64(g, x.c0);
+	for (int i = 0; i < AFF_MAXP; i++)
+		if (x.coef[i])
+			v = add(g, v, mul(g, ci64(g, x.coef[i]), g->size[i]));
+	return v;
+}
+
+static int tensor_index(GpuCg *g, const Tensor *t)
+{
+	int ti = 0;
+	for (const Tensor *x = g->u->k->tensors; x != t; x = x->next)
+		ti++;
+	return ti;
+}
+
+/* A load of base[off], at offset 0 (always inside a tensor) where the mask is off,
+ * which then reads 0. */
+static LLVMValueRef load_masked(GpuCg *g, LLVMValueRef base, LLVMValueRef off, LLVMValueRef mask, const char *name)
+{
+	if (!is_true(mask))
+		off = LLVMBuildSelect(g->b, mask, off, ci64(g, 0), "");
+	LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, base, &off, 1, "");
+	LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, p, name);
+	LLVMSetAlignment(v, 4);
+	if (!is_true(mask))
+		v = LLVMBuildSelect(g->b, mask, v, fzero(g), "");
+	return v;
+}
+
+/* Stores base[off] = v where mask holds: a branch around the store, which holds no
+ * shuffle, so that lanes may take it apart. */
+static void store_masked(GpuCg *g, LLVMValueRef base, LLVMValueRef off, LLVMValueRef v, LLVMValueRef mask,
+                         const char *name)
+{
+	LLVMBasicBlockRef after = NULL;
+	if (!is_true(mask)) {
+		LLVMBasicBlockRef st = LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+		after = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "stored");
+		LLVMBuildCondBr(g->b, mask, st, after);
+		LLVMPositionBuilderAtEnd(g->b, st);
+	}
+	LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, base, &off, 1, "");
+	LLVMSetAlignment(LLVMBuildStore(g->b, v, p), 4);
+	if (after) {
+		LLVMBuildBr(g->b, after);
+		LLVMPositionBuilderAtEnd(g->b, after);
+	}
+}
+
+/* ---- expressions ---- */
+
+static LLVMValueRef cg_expr(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask);
+
+static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
+{
+	if (LLVMGetTypeKind(LLVMTypeOf(x)) == LLVMFloatTypeKind)
+		return x;
+	return LLVMBuildSIToFP(g->b, x, g->f32, "");
+}
+
+static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
+{
+	int ti = tensor_index(g, e->sym->tensor);
+	LLVMValueRef off = ci64(g, 0);
+	int d = 0;
+	for (const Expr *a = e->args; a; a = a->next, d++)
+		off = add(g, off, mul(g, cg_expr(g, a, pt, mask), g->tstride[ti][d]));
+	return load_masked(g, g->tensor[ti], off, mask, e->name);
+}
+
+static const LoopDep *find_dep(GpuCg *g, const Expr *ref)
+{
+	for (int i = 0; i < g->lp->ndeps; i++)
+		if (g->lp->deps[i].dep->ref == ref)
+			return &g->lp->deps[i];
+	return NULL; /* an output's reference: the point being computed */
+}
+
+/* The offset in var v's spill slice of point x (every loop but the fold, local to
+ * the work item). */
+static LLVMValueRef spill_off(GpuCg *g, int v, const Point *x)
+{
+	LLVMValueRef off = ci64(g, 0);
+	for (int j = 0; j < g->u->nloops; j++) {
+		if (j == g->lp->spill_fold[v])
+			continue;
+		LLVMValueRef local = x->x[j];
+		for (int l = 0; l < g->mp->nloops; l++) {
+			const MapLoop *ml = &g->mp->loops[l];
+			if (ml->orig == j && ml->st < 0 && ml->parallel)
+				local = LLVMBuildSub(g->b, local, mul(g, ci64(g, ml->stride), g->outer[l]), "");
+		}
+		off = add(g, off, mul(g, local, g->spill_stride[v][j]));
+	}
+	return off;
+}
+
+/* Whether x's value of loop j is the first (last) of its tile part inside the array:
+ * the dependence along j then comes from (goes to) another pass. */
+static LLVMValueRef tile_edge(GpuCg *g, int j, const Point *pt, bool last)
+{
+	for (int l = 0; l < g->mp->nloops; l++) {
+		const MapLoop *ml = &g->mp->loops[l];
+		if (ml->orig == j && ml->st >= 0) {
+			LLVMValueRef r = pt->x[j];
+			if (ml->span)
+				r = LLVMBuildSRem(g->b, r, ci64(g, ml->span), "");
+			if (last)
+				return LLVMBuildICmp(g->b, LLVMIntSGE, r, ci64(g, (ml->span ? ml->span : 1) - ml->stride), "");
+			return LLVMBuildICmp(g->b, LLVMIntSLT, r, ci64(g, ml->stride), "");
+		}
+	}
+	return ci1(g, true); /* the loop runs around the array: every pass meets the next */
+}
+
+/* v of the PE d lanes back, 0 where that lane is outside the array (legality: never
+ * read). One shuffle per value and distance in a step. */
+static LLVMValueRef shift(GpuCg *g, LLVMValueRef v, int64_t d)
+{
+	for (int i = 0; i < g->nshifted; i++)
+		if (g->shifted[i].src == v && g->shifted[i].d == d)
+			return g->shifted[i].v;
+	LLVMValueRef s = g->tg->shuffle(g, v, d, g->lay.width, g->lane);
+	LLVMValueRef from = LLVMBuildSub(g->b, g->lane, ci64(g, d), "");
+	LLVMValueRef in = LLVMBuildICmp(g->b, LLVMIntULT, from, ci64(g, g->lay.lanes), "");
+	s = LLVMBuildSelect(g->b, in, s, fzero(g), "shift");
+	if (g->nshifted < MAXSHIFT)
+		g->shifted[g->nshifted++] = (Shifted){v, d, s};
+	return s;
+}
+
+/* The value a link delivers: tau steps back, drow rows back, shifted dlane lanes. */
+static LLVMValueRef link_value(GpuCg *g, const LoopDep *ld)
+{
+	const LoopProg *lp = g->lp;
+	int64_t src = 0;
+	for (int i = 0; i < lp->nregdims; i++) {
+		int r = lp->regdim[i];
+		int64_t c = g->rowc[r] - lp->pmin[r] - ld->drow[r];
+		if (c < 0 || c >= lp->pext[r])
+			return fzero(g); /* from outside the array: never read (legality) */
+		src = src * lp->pext[r] + c;
+	}
+	LLVMValueRef v = g->hist[ld->var][ld->tau - 1][src];
+	return ld->dlane ? shift(g, v, ld->dlane) : v;
+}
+
+static LLVMValueRef cg_ref(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
+{
+	const LoopDep *ld = find_dep(g, e);
+	if (!ld)
+		return g->cur[ure_var_index(g->u, e->name)][g->row];
+	const UreVar *var = &g->u->vars[ld->var];
+	if (var->kind == VAR_PROPAGATE) {
+		Point y = *pt;
+		for (int j = 0; j < g->u->nloops; j++)
+			if (ld->dep->d[j])
+				y.x[j] = LLVMBuildSub(g->b, pt->x[j], ci64(g, ld->dep->d[j]), "");
+		return cg_expr(g, var->input, &y, mask);
+	}
+	if (!ld->link && !ld->spill)
+		return g->cur[ld->var][g->row];
+	LLVMValueRef linked = ld->link ? link_value(g, ld) : fzero(g);
+	if (!ld->spill)
+		return linked;
+	Point y = *pt;
+	int j = ld->fold;
+	y.x[j] = LLVMBuildSub(g->b, pt->x[j], ci64(g, 1), "");
+	LLVMValueRef cross = ld->link ? tile_edge(g, j, pt, false) : ci1(g, true);
+	LLVMValueRef fromspill = load_masked(g, g->spill[ld->var], spill_off(g, ld->var, &y), and_(g, mask, cross), "spilled");
+	if (!ld->link)
+		return fromspill;
+	return LLVMBuildSelect(g->b, cross, fromspill, linked, "");
+}
+
+static bool is_product(const Expr *e)
+{
+	return e->kind == EX_BINARY && e->op == OP_MUL && e->type == TY_F32;
+}
+
+static LLVMValueRef cg_expr(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
+{
+	switch (e->kind) {
+	case EX_INT:
+		return ci64(g, e->ival);
+	case EX_FLOAT:
+		return LLVMConstReal(g->f32, (float)e->fval);
+	case EX_NAME:
+		if (e->sym->kind == SYM_LOOP)
+			return pt->x[e->sym->index];
+		return g->size[e->sym->index];
+	case EX_UNARY: {
+		LLVMValueRef x = cg_expr(g, e->a, pt, mask);
+		if (e->op == OP_NOT)
+			return LLVMBuildNot(g->b, x, "");
+		if (e->type == TY_INDEX)
+			return LLVMBuildNeg(g->b, x, "");
+		return LLVMBuildFNeg(g->b, to_float(g, x), "");
+	}
+	case EX_COND: {
+		LLVMValueRef c = cg_expr(g, e->a, pt, mask);
+		LLVMValueRef x = cg_expr(g, e->b, pt, and_(g, mask, c));
+		LLVMValueRef y = cg_expr(g, e->c, pt, and_(g, mask, LLVMBuildNot(g->b, c, "")));
+		if (e->type != TY_INDEX && e->type != TY_BOOL) {
+			x = to_float(g, x);
+			y = to_float(g, y);
+		}
+		return LLVMBuildSelect(g->b, c, x, y, "");
+	}
+	case EX_INDEX:
+		return cg_load(g, e, pt, mask);
+	case EX_CALL: {
+		if (e->sym && e->sym->kind == SYM_REC)
+			return cg_ref(g, e, pt, mask);
+		LLVMValueRef a = to_float(g, cg_expr(g, e->args, pt, mask));
+		if (strcmp(e->name, "abs") == 0)
+			return gpu_intrinsic(g, "llvm.fabs", &g->f32, 1, &a, 1);
+		LLVMValueRef b = to_float(g, cg_expr(g, e->args->next, pt, mask));
+		/* max: a >= b || isnan(b) ? a : b, and min likewise (interp.c) */
+		LLVMValueRef cmp = LLVMBuildFCmp(g->b, strcmp(e->name, "max") == 0 ? LLVMRealOGE : LLVMRealOLE, a, b, "");
+		LLVMValueRef nan = LLVMBuildFCmp(g->b, LLVMRealUNO, b, b, "");
+		return LLVMBuildSelect(g->b, LLVMBuildOr(g->b, cmp, nan, ""), a, b, "");
+	}
+	case EX_BINARY:
+		break;
+	}
+	if (e->op == OP_AND || e->op == OP_OR) {
+		LLVMValueRef x = cg_expr(g, e->a, pt, mask), y = cg_expr(g, e->b, pt, mask);
+		return e->op == OP_AND ? LLVMBuildAnd(g->b, x, y, "") : LLVMBuildOr(g->b, x, y, "");
+	}
+	if (e->type == TY_F32 && e->op == OP_ADD && (is_product(e->a) || is_product(e->b))) {
+		const Expr *p = is_product(e->a) ? e->a : e->b, *c = p == e->a ? e->b : e->a;
+		LLVMValueRef args[3] = {to_float(g, cg_expr(g, p->a, pt, mask)), to_float(g, cg_expr(g, p->b, pt, mask)),
+		                        to_float(g, cg_expr(g, c, pt, mask))};
+		return gpu_intrinsic(g, "llvm.fma", &g->f32, 1, args, 3);
+	}
+	LLVMValueRef x = cg_expr(g, e->a, pt, mask), y = cg_expr(g, e->b, pt, mask);
+	bool ints = e->a->type == TY_INDEX && e->b->type == TY_INDEX;
+	switch (e->op) {
+	case OP_EQ:
+	case OP_NE:
+	case OP_LT:
+	case OP_LE:
+	case OP_GT:
+	case OP_GE: {
+		static const LLVMIntPredicate ip[] = {LLVMIntEQ, LLVMIntNE, LLVMIntSLT, LLVMIntSLE, LLVMIntSGT, LLVMIntSGE};
+		static const LLVMRealPredicate fp[] = {LLVMRealOEQ, LLVMRealUNE, LLVMRealOLT, LLVMRealOLE, LLVMRealOGT, LLVMRealOGE};
+		int k = (int)e->op - OP_EQ;
+		if (ints)
+			return LLVMBuildICmp(g->b, ip[k], x, y, "");
+		return LLVMBuildFCmp(g->b, fp[k], to_float(g, x), to_float(g, y), "");
+	}
+	default:
+		break;
+	}
+	if (e->type == TY_INDEX) {
+		switch (e->op) {
+		case OP_ADD:
+			return LLVMBuildAdd(g->b, x, y, "");
+		case OP_SUB:
+			return LLVMBuildSub(g->b, x, y, "");
+		case OP_MUL:
+			return LLVMBuildMul(g->b, x, y, "");
+		case OP_DIV:
+			return LLVMBuildSDiv(g->b, x, y, "");
+		default:
+			return LLVMBuildSRem(g->b, x, y, "");
+		}
+	}
+	x = to_float(g, x);
+	y = to_float(g, y);
+	switch (e->op) {
+	case OP_ADD:
+		return LLVMBuildFAdd(g->b, x, y, "");
+	case OP_SUB:
+		return LLVMBuildFSub(g->b, x, y, "");
+	case OP_MUL:
+		return LLVMBuildFMul(g->b, x, y, "");
+	case OP_DIV:
+		return LLVMBuildFDiv(g->b, x, y, "");
+	default:
+		return LLVMBuildFRem(g->b, x, y, "");
+	}
+}
+
+/* ---- the point of a register row ---- */
+
+/* w_c = alpha + beta * lane + gamma * t for transform loop c in this row. */
+static void coords(GpuCg *g, int c, int64_t *alpha, int64_t *beta, int64_t *gamma)
+{
+	const LoopProg *lp = g->lp;
+	*alpha = 0;
+	for (int r = 0; r < g->mp->nspace; r++)
+		*alpha += lp->Tinv[c][r] * (r == lp->lane ? lp->pmin[r] : g->rowc[r]);
+	*beta = lp->Tinv[c][lp->lane];
+	*gamma = lp->Tinv[c][g->mp->n - 1];
+}
+
+static bool time_is(const LoopProg *lp, int c)
+{
+	int n = lp->mp->n;
+	for (int i = 0; i < n; i++)
+		if (lp->T[n - 1][i] != (i == c))
+			return false;
+	return true;
+}
+
+static void make_point(GpuCg *g, Point *pt)
+{
+	const Map *mp = g->mp;
+	LLVMValueRef w[MAP_MAXL];
+	int64_t L = g->lay.lanes;
+	pt->valid = g->lane_ok;
+	for (int c = 0; c < mp->n; c++) {
+		int l = mp->st[c];
+		int64_t al, be, ga;
+		coords(g, c, &al, &be, &ga);
+		w[l] = add(g, ci64(g, al), mul(g, ci64(g, ga), g->t));
+		if (be)
+			w[l] = add(g, w[l], mul(g, g->lane, ci64(g, be)));
+		/* inside the tile box: proven where the bounds are known */
+		const MapLoop *ml = &mp->loops[l];
+		int64_t fixed = ml->span ? ml->span / ml->stride : 0;
+		int64_t lo = al + (be < 0 ? be * (L - 1) : 0), hi = al + (be > 0 ? be * (L - 1) : 0);
+		bool proven = false;
+		if (ga == 0 && fixed)
+			proven = lo >= 0 && hi < fixed;
+		else if (ga == 1 && be == 0 && al == 0 && time_is(g->lp, c))
+			proven = true; /* w_c = t over exactly [0, extent) */
+		if (!proven) {
+			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, w[l], ci64(g, 0), ""),
+			                               LLVMBuildICmp(g->b, LLVMIntSLT, w[l], g->ext[l], ""), "");
+			pt->valid = and_(g, pt->valid, in);
+		}
+	}
+	for (int l = 0; l < mp->nloops; l++)
+		if (mp->loops[l].st < 0)
+			w[l] = g->outer[l];
+	for (int j = 0; j < g->u->nloops; j++) {
+		LLVMValueRef x = ci64(g, 0);
+		bool tiled = false;
+		for (int l = 0; l < mp->nloops; l++) {
+			if (mp->loops[l].orig != j)
+				continue;
+			tiled |= mp->loops[l].span != 0;
+			x = add(g, x, mul(g, w[l], ci64(g, mp->loops[l].stride)));
+		}
+		pt->x[j] = x;
+		if (tiled && !g->full)
+			pt->valid = and_(g, pt->valid, LLVMBuildICmp(g->b, LLVMIntSLT, x, g->bound[j], ""));
+	}
+}
+
+/* ---- one time step ---- */
+
+static void set_row(GpuCg *g, int64_t row)
+{
+	const LoopProg *lp = g->lp;
+	g->row = (int)row;
+	int64_t rem = row;
+	for (int i = lp->nregdims - 1; i >= 0; i--) {
+		int r = lp->regdim[i];
+		g->rowc[r] = lp->pmin[r] + rem % lp->pext[r];
+		rem /= lp->pext[r];
+	}
+}
+
+/* The first recurrence reference in e (an output reads exactly one). */
+static const Expr *rec_ref(const Expr *e)
+{
+	if (!e)
+		return NULL;
+	if (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC)
+		return e;
+	for (const Expr *a = e->args; a; a = a->next) {
+		const Expr *r = rec_ref(a);
+		if (r)
+			return r;
+	}
+	const Expr *r = rec_ref(e->a);
+	if (!r)
+		r = rec_ref(e->b);
+	return r ? r : rec_ref(e->c);
+}
+
+static void store_outputs(GpuCg *g, int v, const Point *pt)
+{
+	const Ure *u = g->u;
+	for (int o = 0; o < u->nouts; o++) {
+		const Eqn *e = u->outs[o];
+		/* the output is written where the point it reads is computed */
+		const Expr *ref = rec_ref(e->rhs);
+		if (!ref || ure_var_index(u, ref->name) != v)
+			continue;
+		LLVMValueRef m = pt->valid;
+		int i = 0;
+		for (const Expr *a = ref->args; a; a = a->next, i++) {
+			if (a->kind == EX_NAME && a->sym && a->sym->kind == SYM_LOOP)
+				continue;
+			m = and_(g, m, LLVMBuildICmp(g->b, LLVMIntEQ, pt->x[i], cg_expr(g, a, pt, m), ""));
+		}
+		LLVMValueRef val = to_float(g, cg_expr(g, e->rhs, pt, m));
+		int ti = tensor_index(g, e->tensor);
+		LLVMValueRef off = ci64(g, 0);
+		int d = 0;
+		for (const Expr *l = e->lhs; l; l = l->next, d++)
+			off = add(g, off, mul(g, pt->x[l->sym->index], g->tstride[ti][d]));
+		store_masked(g, g->tensor[ti], off, val, m, "store");
+	}
+}
+
+static void step(GpuCg *g)
+{
+	const Ure *u = g->u;
+	const LoopProg *lp = g->lp;
+	Point pts[MAXROWS];
+	g->nshifted = 0;
+	for (int64_t r = 0; r < lp->nrows; r++) {
+		set_row(g, r);
+		make_point(g, &pts[r]);
+	}
+	for (int i = 0; i < u->nvars; i++) {
+		int v = u->order[i];
+		for (int64_t r = 0; r < lp->nrows; r++) {
+			set_row(g, r);
+			g->cur[v][r] = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], pts[r].valid));
+			if (lp->spilled[v]) {
+				/* only the values a later pass reads */
+				LLVMValueRef m = and_(g, pts[r].valid, tile_edge(g, lp->spill_fold[v], &pts[r], true));
+				store_masked(g, g->spill[v], spill_off(g, v, &pts[r]), g->cur[v][r], m, "spill");
+			}
+		}
+	}
+	for (int i = 0; i < u->nvars; i++)
+		for (int64_t r = 0; r < lp->nrows; r++) {
+			set_row(g, r);
+			store_outputs(g, u->order[i], &pts[r]);
+		}
+	g->nshifted = 0;
+}
+
+/* ---- loops ---- */
+
+typedef struct {
+	LLVMBasicBlockRef head, exit;
+	LLVMValueRef iv;
+} Loop_;
+
+static Loop_ loop_begin(GpuCg *g, LLVMValueRef from, LLVMValueRef to_incl, const char *name)
+{
+	Loop_ l;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+	l.head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "body");
+	l.exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "exit");
+	LLVMBuildBr(g->b, l.head);
+	LLVMPositionBuilderAtEnd(g->b, l.head);
+	l.iv = LLVMBuildPhi(g->b, g->i64, name);
+	LLVMAddIncoming(l.iv, &from, &pre, 1);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, l.iv, to_incl, ""), body, l.exit);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	return l;
+}
+
+static void loop_end(GpuCg *g, Loop_ *l)
+{
+	LLVMValueRef next = add(g, l->iv, ci64(g, 1));
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+	LLVMAddIncoming(l->iv, &next, &latch, 1);
+	LLVMBuildBr(g->b, l->head);
+	LLVMPositionBuilderAtEnd(g->b, l->exit);
+}
+
+/* The state after a step: what entered each delay line. */
+static void shift_state(GpuCg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
+{
+	for (int v = 0; v < g->u->nvars; v++)
+		for (int k = 0; k < g->lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < g->lp->nrows; r++)
+				next[v][k][r] = k == 0 ? g->cur[v][r] : g->hist[v][k - 1][r];
+}
+
+/* One pass of the array, its first and last time steps peeled off the loop (as on
+ * the host: the guards of a reduction's start and end fold away inside it). */
+static void pass(GpuCg *g)
+{
+	const Ure *u = g->u;
+	const LoopProg *lp = g->lp;
+	LLVMValueRef(*next)[MAXTAU][MAXROWS] = calloc(MAXV, sizeof *next);
+	LLVMValueRef(*hist_loop)[MAXTAU][MAXROWS] = calloc(MAXV, sizeof *hist_loop);
+	if (!next || !hist_loop)
+		sysc_bug("out of memory");
+	for (int v = 0; v < u->nvars; v++)
+		for (int k = 0; k < lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < lp->nrows; r++)
+				g->hist[v][k][r] = fzero(g);
+	g->t = g->tmin;
+	step(g);
+	shift_state(g, next);
+	LLVMValueRef t1 = add(g, g->tmin, ci64(g, 1));
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time");
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "step");
+	LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last_step");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "pass_done");
+	LLVMBuildBr(g->b, head);
+	LLVMPositionBuilderAtEnd(g->b, head);
+	g->t = LLVMBuildPhi(g->b, g->i64, "t");
+	LLVMAddIncoming(g->t, &t1, &pre, 1);
+	for (int v = 0; v < u->nvars; v++)
+		for (int k = 0; k < lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < lp->nrows; r++) {
+				g->hist[v][k][r] = LLVMBuildPhi(g->b, g->f32, "reg");
+				LLVMAddIncoming(g->hist[v][k][r], &next[v][k][r], &pre, 1);
+			}
+	LLVMValueRef t_loop = g->t;
+	memcpy(hist_loop, g->hist, sizeof g->hist);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, g->t, g->tmax, ""), body, exit);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	step(g);
+	shift_state(g, next);
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+	for (int v = 0; v < u->nvars; v++)
+		for (int k = 0; k < lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < lp->nrows; r++)
+				LLVMAddIncoming(hist_loop[v][k][r], &next[v][k][r], &latch, 1);
+	LLVMValueRef tn = add(g, t_loop, ci64(g, 1));
+	LLVMAddIncoming(t_loop, &tn, &latch, 1);
+	LLVMBuildBr(g->b, head);
+	/* the last step, when the pass has more than one */
+	LLVMPositionBuilderAtEnd(g->b, exit);
+	LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->tmax, g->tmin, ""), last, done);
+	LLVMPositionBuilderAtEnd(g->b, last);
+	memcpy(g->hist, hist_loop, sizeof g->hist);
+	g->t = g->tmax;
+	step(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+	free(next);
+	free(hist_loop);
+}
+
+/* The full-tile copy of the pass when no tiled loop reaches past its bound; the
+ * condition is the same for every lane of the array. */
+static void pass_both(GpuCg *g)
+{
+	const Map *mp = g->mp;
+	LLVMValueRef full = ci1(g, true);
+	bool any = false;
+	for (int j = 0; j < g->u->nloops; j++) {
+		LLVMValueRef base = ci64(g, 0);
+		int64_t cover = 1;
+		bool tiled = false;
+		for (int l = 0; l < mp->nloops; l++) {
+			const MapLoop *ml = &mp->loops[l];
+			if (ml->orig != j)
+				continue;
+			tiled |= ml->span != 0;
+			if (ml->st < 0)
+				base = add(g, base, mul(g, ci64(g, ml->stride), g->outer[l]));
+			else
+				cover += (ml->span / ml->stride - 1) * ml->stride;
+		}
+		if (!tiled)
+			continue;
+		any = true;
+		full = LLVMBuildAnd(g->b, full, LLVMBuildICmp(g->b, LLVMIntSLE, add(g, base, ci64(g, cover)), g->bound[j], ""), "");
+	}
+	if (!any) {
+		g->full = true;
+		pass(g);
+		return;
+	}
+	LLVMBasicBlockRef bf = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "full_tile");
+	LLVMBasicBlockRef be = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "edge_tile");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "tile_done");
+	LLVMBuildCondBr(g->b, full, bf, be);
+	LLVMPositionBuilderAtEnd(g->b, bf);
+	g->full = true;
+	pass(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, be);
+	g->full = false;
+	pass(g);
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+/* The sequential loops around the array, outermost first, then the pass. */
+static void sequential(GpuCg *g, int from)
+{
+	const Map *mp = g->mp;
+	for (int l = from; l < mp->nloops; l++) {
+		if (mp->loops[l].st >= 0 || mp->loops[l].parallel)
+			continue;
+		Loop_ lo = loop_begin(g, ci64(g, 0), LLVMBuildSub(g->b, g->ext[l], ci64(g, 1), ""), mp->loops[l].name);
+		g->outer[l] = lo.iv;
+		sequential(g, l + 1);
+		loop_end(g, &lo);
+		return;
+	}
+	pass_both(g);
+}
+
+/* ---- the layout and the description ---- */
+
+static int pow2_at_least(int n)
+{
+	int p = 1;
+	while (p < n)
+		p *= 2;
+	return p;
+}
+
+const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions *o, GpuLayout *lay)
+{
+	(void)tg;
+	memset(lay, 0, sizeof *lay);
+	lay->lanes = (int)lp->pext[lp->lane];
+	for (int v = 0; v < lp->u->nvars; v++)
+		if (lp->maxtau[v] > MAXTAU)
+			return "a link with a delay of more than 8 steps";
+	if (lp->nrows > MAXROWS)
+		return "more than 64 register rows";
+	bool shifts = false;
+	for (int i = 0; i < lp->ndeps; i++)
+		shifts |= lp->deps[i].link && lp->deps[i].dlane != 0;
+	switch (o->shuffle) {
+	case GPU_SHUFFLE_WARP:
+		if (lay->lanes > o->max_lanes)
+			return "more lanes than a warp has threads (32): map at most 32 PEs to lanes";
+		lay->width = pow2_at_least(lay->lanes);
+		lay->threads = o->group_threads > lay->width ? o->group_threads : lay->width;
+		lay->per_group = lay->threads / lay->width;
+		break;
+	case GPU_SHUFFLE_SUBGROUP:
+		if (shifts && lay->lanes > o->max_lanes)
+			return "more lanes than a sub-group has work items (32): map at most 32 PEs to lanes";
+		/* fall through */
+	case GPU_SHUFFLE_LOCAL:
+		lay->width = lay->threads = lay->lanes;
+		lay->per_group = 1;
+		break;
+	}
+	return NULL;
+}
+
+/* "c0:c1,c2,..." as in the description's extents. */
+static void print_affine(Buf *b, Affine x, int nparams)
+{
+	buf_printf(b, " %lld:", (long long)x.c0);
+	for (int i = 0; i < nparams; i++)
+		buf_printf(b, "%s%lld", i ? "," : "", (long long)x.coef[i]);
+}
+
+/* The extent of loop l before its stride: its span, or its kernel loop's bound. */
+static Affine span_of(const Map *mp, int l)
+{
+	const MapLoop *ml = &mp->loops[l];
+	return ml->span ? aff_const(ml->span) : mp->u->bound[ml->orig];
+}
+
+static char *describe(GpuCg *g, const char *sym)
+{
+	const Map *mp = g->mp;
+	const LoopProg *lp = g->lp;
+	int np = g->u->k->nparams;
+	Buf b = {0};
+	static const char *const exchange[] = {"warp", "subgroup", "local"};
+	buf_printf(&b, "%sgpu-entry %s\ngpu-group %d %d\ngpu-lanes %d %d %s\n", cpu_desc(g->a, mp, g->tg->name), sym,
+	           g->lay.threads, g->lay.per_group, g->lay.lanes, g->lay.width, exchange[g->o->shuffle]);
+	for (int l = 0; l < mp->nloops; l++)
+		if (mp->loops[l].st < 0 && mp->loops[l].parallel) {
+			buf_printf(&b, "gpu-items %lld", (long long)mp->loops[l].stride);
+			print_affine(&b, span_of(mp, l), np);
+			buf_printf(&b, "\n");
+		}
+	for (int v = 0; v < g->u->nvars; v++) {
+		if (!lp->spilled[v])
+			continue;
+		buf_printf(&b, "gpu-scratch %s", g->u->vars[v].name);
+		for (int j = 0; j < g->u->nloops; j++) {
+			if (j == lp->spill_fold[v])
+				continue;
+			Affine e = g->u->bound[j];
+			for (int l = 0; l < mp->nloops; l++)
+				if (mp->loops[l].orig == j && mp->loops[l].st < 0 && mp->loops[l].parallel)
+					e = aff_const(mp->loops[l].stride);
+			print_affine(&b, e, np);
+		}
+		buf_printf(&b, "\n");
+	}
+	char *s = arena_strdup(g->a, b.data);
+	buf_free(&b);
+	return s;
+}
+
+/* ---- the kernel ---- */
+
+static LLVMValueRef extent_of(GpuCg *g, int l)
+{
+	const MapLoop *ml = &g->mp->loops[l];
+	LLVMValueRef span = ml->span ? ci64(g, ml->span) : g->bound[ml->orig];
+	return LLVMBuildSDiv(g->b, add(g, span, ci64(g, ml->stride - 1)), ci64(g, ml->stride), "");
+}
+
+static void emit_kernel(GpuCg *g, const char *sym)
+{
+	const Map *mp = g->mp;
+	const Ure *u = g->u;
+	const LoopProg *lp = g->lp;
+	int nt = 0, np = u->k->nparams;
+	for (const Tensor *t = u->k->tensors; t; t = t->next)
+		nt++;
+	bool scratch = false;
+	for (int v = 0; v < u->nvars; v++)
+		scratch |= lp->spilled[v];
+	LLVMTypeRef params[MAXT + AFF_MAXP + 2];
+	int n = 0;
+	for (int i = 0; i < nt; i++)
+		params[n++] = g->gptr;
+	for (int i = 0; i < np; i++)
+		params[n++] = g->i64;
+	if (scratch)
+		params[n++] = g->gptr;
+	params[n++] = g->i64;
+	g->fn = LLVMAddFunction(g->mod, sym, LLVMFunctionType(g->voidt, params, (unsigned)n, false));
+	LLVMSetFunctionCallConv(g->fn, g->tg->kernel_cc);
+	int sg = 0;
+	if (g->o->shuffle == GPU_SHUFFLE_SUBGROUP)
+		for (sg = 8; sg < g->lay.lanes; sg *= 2)
+			;
+	g->tg->kernel_attrs(g, g->fn, g->lay.threads, sg);
+	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
+	/* the arguments */
+	int ti = 0, p = 0;
+	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
+		g->tensor[ti] = LLVMGetParam(g->fn, (unsigned)p++);
+		LLVMSetValueName2(g->tensor[ti], t->name, strlen(t->name));
+	}
+	int si = 0;
+	for (const Ident *q = u->k->params; q; q = q->next, si++) {
+		g->size[si] = LLVMGetParam(g->fn, (unsigned)p++);
+		LLVMSetValueName2(g->size[si], q->name, strlen(q->name));
+	}
+	LLVMValueRef scr = scratch ? LLVMGetParam(g->fn, (unsigned)p++) : NULL;
+	LLVMValueRef first = LLVMGetParam(g->fn, (unsigned)p++);
+	LLVMSetValueName2(first, "first_item", 10);
+	for (int j = 0; j < u->nloops; j++)
+		g->bound[j] = affine(g, u->bound[j]);
+	for (int l = 0; l < mp->nloops; l++)
+		g->ext[l] = extent_of(g, l);
+	ti = 0;
+	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
+		LLVMValueRef s = ci64(g, 1);
+		Expr *dims[8];
+		int d = 0;
+		for (Expr *x = t->dims; x; x = x->next)
+			dims[d++] = x;
+		for (int k = t->rank - 1; k >= 0; k--) {
+			g->tstride[ti][k] = s;
+			s = mul(g, s, affine(g, aff_of_expr(dims[k], u->k)));
+		}
+	}
+	/* the time range of a pass */
+	g->tmin = ci64(g, 0);
+	g->tmax = ci64(g, 0);
+	for (int c = 0; c < mp->n; c++) {
+		int64_t s = lp->T[mp->n - 1][c];
+		if (!s)
+			continue;
+		LLVMValueRef v = mul(g, ci64(g, s), LLVMBuildSub(g->b, g->ext[mp->st[c]], ci64(g, 1), ""));
+		if (s < 0)
+			g->tmin = add(g, g->tmin, v);
+		else
+			g->tmax = add(g, g->tmax, v);
+	}
+	/* this thread: its lane and its work item */
+	LLVMValueRef tid = g->tg->thread_id(g), gid = g->tg->group_id(g);
+	LLVMValueRef width = ci64(g, g->lay.width);
+	g->lane = g->lay.per_group == 1 ? tid : LLVMBuildURem(g->b, tid, width, "lane");
+	g->lane_ok = g->lay.width > g->lay.lanes ? LLVMBuildICmp(g->b, LLVMIntULT, g->lane, ci64(g, g->lay.lanes), "") : ci1(g, true);
+	LLVMValueRef item = add(g, first, mul(g, gid, ci64(g, g->lay.per_group)));
+	if (g->lay.per_group > 1)
+		item = add(g, item, LLVMBuildUDiv(g->b, tid, width, ""));
+	LLVMValueRef count = ci64(g, 1);
+	for (int l = 0; l < mp->nloops; l++)
+		if (mp->loops[l].st < 0 && mp->loops[l].parallel)
+			count = mul(g, count, g->ext[l]);
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "item");
+	LLVMBasicBlockRef out = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "done");
+	/* arrays past the last work item leave at once: all their threads together */
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, item, count, ""), body, out);
+	LLVMPositionBuilderAtEnd(g->b, out);
+	LLVMBuildRetVoid(g->b);
+	LLVMPositionBuilderAtEnd(g->b, body);
+	LLVMValueRef rem = item;
+	for (int l = mp->nloops - 1; l >= 0; l--) {
+		if (mp->loops[l].st >= 0 || !mp->loops[l].parallel)
+			continue;
+		g->outer[l] = LLVMBuildSRem(g->b, rem, g->ext[l], mp->loops[l].name);
+		rem = LLVMBuildSDiv(g->b, rem, g->ext[l], "");
+	}
+	/* spill slices: this work item's part of the scratch buffer, one per variable */
+	if (scratch) {
+		LLVMValueRef base = ci64(g, 0);
+		LLVMValueRef at[MAXV];
+		for (int v = 0; v < u->nvars; v++) {
+			if (!lp->spilled[v])
+				continue;
+			LLVMValueRef s = ci64(g, 1);
+			for (int j = u->nloops - 1; j >= 0; j--) {
+				if (j == lp->spill_fold[v])
+					continue;
+				g->spill_stride[v][j] = s;
+				LLVMValueRef e = g->bound[j];
+				for (int l = 0; l < mp->nloops; l++)
+					if (mp->loops[l].orig == j && mp->loops[l].st < 0 && mp->loops[l].parallel)
+						e = ci64(g, mp->loops[l].stride);
+				s = mul(g, s, e);
+			}
+			at[v] = base;
+			base = add(g, base, s);
+		}
+		for (int v = 0; v < u->nvars; v++)
+			if (lp->spilled[v]) {
+				LLVMValueRef off = add(g, mul(g, item, base), at[v]);
+				g->spill[v] = LLVMBuildGEP2(g->b, g->f32, scr, &off, 1, "spill");
+			}
+	}
+	sequential(g, 0);
+	LLVMBuildRetVoid(g->b);
+}
+
+char *gpu_emit(Arena *a, const LoopProg *lp, const GpuTarget *tg, const GpuOptions *o, LLVMModuleRef mod,
+               const char *sym)
+{
+	GpuCg *g = calloc(1, sizeof(GpuCg));
+	if (!g)
+		sysc_bug("out of memory");
+	g->a = a;
+	g->lp = lp;
+	g->mp = lp->mp;
+	g->u = lp->u;
+	g->tg = tg;
+	g->o = o;
+	if (gpu_layout(lp, tg, o, &g->lay))
+		sysc_bug("gpu_emit without a layout");
+	g->ctx = LLVMGetModuleContext(mod);
+	g->mod = mod;
+	g->b = LLVMCreateBuilderInContext(g->ctx);
+	g->i1 = LLVMInt1TypeInContext(g->ctx);
+	g->i32 = LLVMInt32TypeInContext(g->ctx);
+	g->i64 = LLVMInt64TypeInContext(g->ctx);
+	g->f32 = LLVMFloatTypeInContext(g->ctx);
+	g->gptr = LLVMPointerTypeInContext(g->ctx, tg->global_as);
+	g->voidt = LLVMVoidTypeInContext(g->ctx);
+	emit_kernel(g, sym);
+	char *desc = describe(g, sym);
+	LLVMDisposeBuilder(g->b);
+	free(g);
+	return desc;
+}
