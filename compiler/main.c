@@ -46,7 +46,9 @@ static const char emit_usage[] =
 	"stages:\n"
 	"  ast                 the checked syntax tree, one line per declaration\n"
 	"  ure                 the URE IR: domain, variables, dependence vectors, outputs\n"
-	"  loops               the loop IR of each mapping: schedule, lanes, rows, links\n"
+	"  loops               the loop IR of each mapping: schedule, lanes, rows, links;\n"
+	"                      --dump-after=PASS shows it after one pass of the pipeline\n"
+	"                      (loopgen, retime, shuffle, pack, vregalloc)\n"
 	"\n"
 	"options:\n"
 	"  -o OUT              write to OUT instead of standard output\n"
@@ -137,6 +139,10 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 				*dst = argv[i];
 			else if (!parse_seed(argv[i], o))
 				return bad_usage(cmd, "--seed takes a number, not '%s'", argv[i]);
+		} else if (starts(a, "--dump-after=", &v)) {
+			if (!lower_pass_known(v))
+				return bad_usage(cmd, "no pass named '%s' (passes: loopgen, retime, shuffle, pack, vregalloc)", v);
+			o->dump_after = v;
 		} else if (starts(a, "--kernel=", &v)) {
 			o->kernel = v;
 		} else if (starts(a, "--size=", &v)) {
@@ -275,17 +281,18 @@ static int cmd_check(int argc, char **argv)
 }
 
 /* The loop IR of every mapping (or the one named). */
-static void emit_loops(Buf *b, Arena *a, Diag *d, Program *p, const char *mapping)
+static void emit_loops(Buf *b, Arena *a, Diag *d, Program *p, const char *mapping, const char *dump_after)
 {
 	for (Mapping *m = p->mappings; m; m = m->next) {
 		if (mapping && strcmp(mapping, m->name) != 0)
 			continue;
 		Map *mp = map_build(a, d, ure_lower(a, m->kernel), m);
 		const char *why = NULL;
-		LoopProg *lp = mp ? lower_map(a, mp, &why) : NULL;
-		if (lp)
-			lower_print(b, lp);
-		else
+		LoopProg *lp = mp ? lower_map(a, mp, dump_after, b, &why) : NULL;
+		if (lp) {
+			if (!dump_after)
+				lower_print(b, lp);
+		} else
 			buf_printf(b, "loops %s.%s: %s\n", m->kernel->name, m->name, why ? why : "not legal");
 	}
 }
@@ -315,7 +322,7 @@ static int cmd_emit(int argc, char **argv)
 				for (Kernel *k = p->kernels; k; k = k->next)
 					ure_print(&b, ure_lower(a, k));
 			else
-				emit_loops(&b, a, &d, p, o.mapping);
+				emit_loops(&b, a, &d, p, o.mapping, o.dump_after);
 			fwrite(b.data ? b.data : "", 1, b.len, f);
 			buf_free(&b);
 			rc = drv_close_output(&o, f);

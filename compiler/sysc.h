@@ -620,35 +620,69 @@ typedef struct {
 	int fold;
 } LoopDep;
 
+enum { LOOP_MAXPANELS = 8 };
+
 typedef struct {
 	const Map *mp;
 	const Ure *u;
+	int done;                          /* passes run so far */
+	const char *why;                   /* set by a pass that cannot lower the mapping */
 	int n;                             /* transform loops, as in mp */
-	int64_t T[URE_MAXL][URE_MAXL];     /* retimed: space rows of mp, new schedule */
-	int64_t Tinv[URE_MAXL][URE_MAXL];
-	bool retimed;
+	/* loopgen */
 	int lane;                          /* the space row on lanes */
 	int nregdims, regdim[URE_MAXL];    /* the space rows on registers */
 	int64_t pmin[URE_MAXL], pext[URE_MAXL]; /* the PE box, per space row (constants) */
 	int64_t nrows;                     /* register-row PEs: product of their extents */
+	/* retime */
+	int64_t T[URE_MAXL][URE_MAXL];     /* space rows of mp, the (new) schedule */
+	int64_t Tinv[URE_MAXL][URE_MAXL];
+	bool retimed;
+	/* shuffle */
 	int ndeps;
 	LoopDep *deps;
 	int64_t maxtau[64];                /* per variable: the longest delay it is read with */
 	bool stateful[64];                 /* per variable: kept in registers across steps */
 	bool spilled[64];                  /* per variable: written to a spill buffer */
 	int spill_fold[64];
+	bool dead[64];                     /* per variable: never computed (a propagated input
+	                                      that no output reads: every reader loads it) */
+	/* pack */
+	struct {
+		const Expr *e;                 /* a tensor read */
+		int64_t d[URE_MAXL];           /* read at x - d (a propagated input's shift) */
+	} panels[LOOP_MAXPANELS];
+	int npanels;
+	/* vregalloc */
+	int vreg_budget;                   /* the target's vector registers */
 	int vregs;                         /* vectors live across a step */
-	const char *why;                   /* set when the backend cannot lower the mapping */
+	bool spills;                       /* more than the budget */
 } LoopProg;
 
-/* Lowers a legal mapping. NULL with *why set when it uses what the loop IR does not
- * support yet (e.g. a lane dimension without a fixed size). */
-LoopProg *lower_map(Arena *a, const Map *mp, const char **why);
-/* The lane stride of a tensor access (index expressions over the kernel's loops). */
+/* Lowers a legal mapping through the passes of lower.c. NULL with *why set when it
+ * uses what the loop IR does not support yet (e.g. a lane dimension without a fixed
+ * size). With dump_after naming a pass, prints the IR after it into dump. */
+LoopProg *lower_map(Arena *a, const Map *mp, const char *dump_after, Buf *dump, const char **why);
+bool lower_pass_known(const char *name);
+void lower_print(Buf *b, const LoopProg *lp);
+
+/* the passes, in order (one file each) */
+bool loop_gen(Arena *a, LoopProg *lp);
+bool loop_retime(Arena *a, LoopProg *lp);
+bool loop_shuffle(Arena *a, LoopProg *lp);
+bool loop_pack(Arena *a, LoopProg *lp);
+bool loop_vregalloc(Arena *a, LoopProg *lp);
+
+/* analyses the passes share (lower.c) */
 AccessKind lower_access(const LoopProg *lp, const Expr *index);
 /* The same, when the PE moves along space row `row` (a lane or a register row). */
 AccessKind lower_access_along(const LoopProg *lp, int row, const Expr *index);
-void lower_print(Buf *b, const LoopProg *lp);
+AccessKind lower_classify(const Map *mp, const int64_t *dx, const Expr *index);
+void lower_step(const Map *mp, int64_t Tinv[][URE_MAXL], int row, int64_t *dx);
+void lower_coefficients(const Expr *e, int nloops, int64_t *coef);
+int64_t lower_dot(const int64_t *a, const int64_t *b, int n);
+/* The intra-pass vector over the transform loops of a dependence, if it has one;
+ * *count says how many it has. */
+bool lower_intra_pass(const Map *mp, const UreDep *dep, int64_t *w, int *count);
 
 /* ---------------------------------------------------------------- inputs.c */
 
@@ -665,7 +699,8 @@ typedef struct {
 	const char *mapping; /* --mapping NAME */
 	const char *kernel;  /* --kernel NAME */
 	const char *sizes;   /* --size M=..,N=.. */
-	const char *device;  /* --device=interp|sim */
+	const char *device;  /* --device=host|sim|interp */
+	const char *dump_after; /* --dump-after=PASS */
 	uint64_t seed;
 	bool has_seed;
 	bool werror;

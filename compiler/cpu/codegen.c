@@ -680,6 +680,8 @@ static void step(Cg *g)
 	}
 	for (int i = 0; i < u->nvars; i++) {
 		int v = u->order[i];
+		if (lp->dead[v])
+			continue;
 		for (int64_t r = 0; r < lp->nrows; r++) {
 			set_row(g, r);
 			Val val = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], pts[r].valid));
@@ -744,49 +746,6 @@ static void loop_end(Cg *g, Loop_ *l)
 }
 
 /* ---- packed panels ---- */
-
-static bool row_dependent(const LoopProg *lp, const Expr *e)
-{
-	if (lp->nrows < 2 || lower_access(lp, e->args) != ACC_UNIFORM)
-		return false;
-	for (int i = 0; i < lp->nregdims; i++)
-		if (lower_access_along(lp, lp->regdim[i], e->args) != ACC_UNIFORM)
-			return true;
-	return false;
-}
-
-static void add_panel(Cg *g, const Expr *e, const int64_t *d)
-{
-	if (g->npk == 8 || find_panel(g, e, d) >= 0 || !row_dependent(g->lp, e))
-		return;
-	g->pk[g->npk].e = e;
-	memset(g->pk[g->npk].d, 0, sizeof g->pk[0].d);
-	if (d)
-		memcpy(g->pk[g->npk].d, d, sizeof g->pk[0].d);
-	g->npk++;
-}
-
-/* The broadcast reads of the equations, directly or through a propagated input. */
-static void find_panels(Cg *g, const Expr *e)
-{
-	if (!e)
-		return;
-	if (e->kind == EX_INDEX) {
-		add_panel(g, e, NULL);
-		return;
-	}
-	if (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC) {
-		const LoopDep *ld = find_dep(g, e);
-		if (ld && g->u->vars[ld->var].kind == VAR_PROPAGATE)
-			add_panel(g, g->u->vars[ld->var].input, ld->dep->d);
-		return;
-	}
-	for (const Expr *a = e->args; a; a = a->next)
-		find_panels(g, a);
-	find_panels(g, e->a);
-	find_panels(g, e->b);
-	find_panels(g, e->c);
-}
 
 /* Copies this pass's panels: panel[t - tmin][row] = the element that row reads at t
  * (0 where it would fall outside its tensor: such a PE never uses it). */
@@ -1087,8 +1046,10 @@ static void emit_run(Cg *g, const char *sym)
 		spill_size[v] = LLVMBuildMul(g->b, s, ci64(g, 4), "");
 	}
 	/* panels for the broadcast reads that differ between rows */
-	for (int v = 0; v < u->nvars; v++)
-		find_panels(g, u->vars[v].eqn->rhs);
+	for (int i = 0; i < lp->npanels && i < 8; i++, g->npk++) {
+		g->pk[i].e = lp->panels[i].e;
+		memcpy(g->pk[i].d, lp->panels[i].d, sizeof g->pk[i].d);
+	}
 	LLVMTypeRef mft0 = LLVMFunctionType(g->ptr, &g->i64, 1, false);
 	LLVMValueRef malloc0 = LLVMGetNamedFunction(g->mod, "malloc");
 	if (!malloc0)

@@ -27,7 +27,7 @@ LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 			continue;
 		}
 		const char *why = NULL;
-		LoopProg *lp = lower_map(a, mp, &why);
+		LoopProg *lp = lower_map(a, mp, NULL, NULL, &why);
 		if (!lp) {
 			fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s\n", m->name,
 			        m->kernel->name, why);
