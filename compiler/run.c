@@ -14,6 +14,7 @@
  */
 #include "sysc.h"
 #include "cpu/cpu.h"
+#include "sysfmt.h"
 #include "sysrt.h"
 
 
@@ -206,6 +207,49 @@ static bool run_sim(Arena *a, Diag *d, const Ure *u, Mapping *m, const Sizes *sz
 
 /* ---- the host device, through the runtime ---- */
 
+/* Tensors in memory hold their element type's encoding (numerics.md §6). */
+static size_t elem_bytes(Type t)
+{
+	return (size_t)type_bits(t) / 8;
+}
+
+static void encode_elem(Type t, double v, unsigned char *buf, int64_t k)
+{
+	uint32_t code = 0;
+	switch (t) {
+	case TY_F16:
+		((uint16_t *)buf)[k] = sysfmt_f32_to_f16((float)v);
+		return;
+	case TY_BF16:
+		((uint16_t *)buf)[k] = sysfmt_f32_to_bf16((float)v);
+		return;
+	case TY_FP8E4M3:
+	case TY_FP8E5M2:
+		sysfmt_encode(t == TY_FP8E4M3 ? SYSFMT_FP8_E4M3 : SYSFMT_FP8_E5M2, (float)v, NULL, &code);
+		buf[k] = (unsigned char)code;
+		return;
+	default:
+		((float *)buf)[k] = (float)v;
+	}
+}
+
+static double decode_elem(Type t, const unsigned char *buf, int64_t k)
+{
+	float f = 0;
+	switch (t) {
+	case TY_F16:
+		return sysfmt_f16_to_f32(((const uint16_t *)buf)[k]);
+	case TY_BF16:
+		return sysfmt_bf16_to_f32(((const uint16_t *)buf)[k]);
+	case TY_FP8E4M3:
+	case TY_FP8E5M2:
+		sysfmt_decode(t == TY_FP8E4M3 ? SYSFMT_FP8_E4M3 : SYSFMT_FP8_E5M2, buf[k], &f);
+		return f;
+	default:
+		return ((const float *)buf)[k];
+	}
+}
+
 static double now_s(void)
 {
 	struct timespec ts;
@@ -297,14 +341,15 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 			}
 			continue;
 		}
-		/* f32 buffers: inputs from the random data, outputs poisoned with NaN */
+		/* buffers in each tensor's storage type: inputs from the random data (exact in
+		 * their type), outputs poisoned with NaN */
 		SysrtBuffer *bufs[64];
 		int nb = 0;
 		for (int i = 0; i < in->n && i < 64; i++, nb++) {
-			size_t bytes = sizeof(float) * (size_t)in->len[i];
-			float *f = malloc(bytes + 4);
+			size_t bytes = elem_bytes(in->t[i]->type) * (size_t)in->len[i];
+			unsigned char *f = malloc(bytes + 4);
 			for (int64_t k = 0; k < in->len[i]; k++)
-				f[k] = in->t[i]->dir == TENSOR_IN ? (float)in->data[i][k] : NAN;
+				encode_elem(in->t[i]->type, in->t[i]->dir == TENSOR_IN ? in->data[i][k] : NAN, f, k);
 			if (sysrt_buffer_create(dev, bytes, &bufs[i]) != SYSRT_OK || sysrt_buffer_write(bufs[i], 0, f, bytes) != SYSRT_OK)
 				sysc_bug("runtime buffer: %s", sysrt_last_error(rt));
 			free(f);
@@ -326,12 +371,14 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		for (int i = 0; i < in->n; i++) {
 			if (in->t[i]->dir != TENSOR_OUT)
 				continue;
-			float *f = malloc(sizeof(float) * (size_t)in->len[i] + 4);
-			sysrt_buffer_read(bufs[i], 0, f, sizeof(float) * (size_t)in->len[i]);
+			size_t bytes = elem_bytes(in->t[i]->type) * (size_t)in->len[i];
+			unsigned char *f = malloc(bytes + 4);
+			sysrt_buffer_read(bufs[i], 0, f, bytes);
 			for (int64_t s = 0; s < nchecked(chk, in, i); s++) {
 				int64_t k = checked(chk, i, s);
-				diff(&c, f[k], want->data[i][k]);
-				if (!same_bits((double)f[k], want->data[i][k]))
+				double got = decode_elem(in->t[i]->type, f, k);
+				diff(&c, got, want->data[i][k]);
+				if (!same_bits(got, want->data[i][k]))
 					c.bad++;
 			}
 			free(f);

@@ -26,6 +26,7 @@
  * bit for bit.
  */
 #include "cpu.h"
+#include "sysfmt.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,8 @@ typedef struct {
 	LLVMValueRef size[AFF_MAXP];
 	LLVMValueRef tensor[MAXT];
 	LLVMValueRef tstride[MAXT][8];
+	Type ttype[MAXT];          /* each tensor's element type */
+	LLVMValueRef fp8_table[2]; /* decoded values of the 256 E4M3 and E5M2 codes */
 	LLVMValueRef tlen[MAXT];
 	LLVMValueRef bound[URE_MAXL];
 	LLVMValueRef ext[MAP_MAXL];
@@ -174,7 +177,7 @@ static LLVMValueRef gather(Cg *g, LLVMValueRef ptrs, LLVMValueRef mask, LLVMType
 	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
 	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
 	if (LLVMCountParamTypes(ft) == 4) {
-		LLVMValueRef args[4] = {ptrs, LLVMConstInt(g->i32, 4, false), mask, LLVMConstNull(vt)};
+		LLVMValueRef args[4] = {ptrs, LLVMConstInt(g->i32, 1, false), mask, LLVMConstNull(vt)};
 		return LLVMBuildCall2(g->b, ft, f, args, 4, "gather");
 	}
 	LLVMValueRef args[3] = {ptrs, mask, LLVMConstNull(vt)};
@@ -188,7 +191,7 @@ static void scatter(Cg *g, LLVMValueRef vals, LLVMValueRef ptrs, LLVMValueRef ma
 	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
 	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
 	if (LLVMCountParamTypes(ft) == 4) {
-		LLVMValueRef args[4] = {vals, ptrs, LLVMConstInt(g->i32, 4, false), mask};
+		LLVMValueRef args[4] = {vals, ptrs, LLVMConstInt(g->i32, 1, false), mask};
 		LLVMBuildCall2(g->b, ft, f, args, 4, "");
 		return;
 	}
@@ -216,6 +219,118 @@ static LLVMValueRef affine(Cg *g, Affine x)
 /* ---- expressions ---- */
 
 static Val cg_expr(Cg *g, const Expr *e, const Point *pt, Val mask);
+
+/* ---- element types: storage in memory, f32 in registers ---- */
+
+/* The storage type of tensor ti's elements: f32 float, f16 half, bf16 its 16 bits,
+ * FP8 its code byte. */
+static LLVMTypeRef elem_type(Cg *g, int ti)
+{
+	switch (g->ttype[ti]) {
+	case TY_F16:
+		return LLVMHalfTypeInContext(g->ctx);
+	case TY_BF16:
+		return LLVMInt16TypeInContext(g->ctx);
+	case TY_FP8E4M3:
+	case TY_FP8E5M2:
+		return LLVMInt8TypeInContext(g->ctx);
+	default:
+		return g->f32;
+	}
+}
+
+static unsigned elem_align(Cg *g, int ti)
+{
+	return (unsigned)type_bits(g->ttype[ti]) / 8;
+}
+
+/* A table of the FP32 values of the 256 codes of an FP8 format (exact). */
+static LLVMValueRef fp8_table(Cg *g, Type t)
+{
+	int k = t == TY_FP8E5M2;
+	if (g->fp8_table[k])
+		return g->fp8_table[k];
+	LLVMValueRef v[256];
+	for (uint32_t c = 0; c < 256; c++) {
+		float f = 0;
+		sysfmt_decode(k ? SYSFMT_FP8_E5M2 : SYSFMT_FP8_E4M3, c, &f);
+		v[c] = LLVMConstReal(g->f32, f);
+	}
+	LLVMValueRef init = LLVMConstArray2(g->f32, v, 256);
+	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(init), k ? "sysc_fp8e5m2_values" : "sysc_fp8e4m3_values");
+	LLVMSetInitializer(gv, init);
+	LLVMSetGlobalConstant(gv, true);
+	LLVMSetLinkage(gv, LLVMPrivateLinkage);
+	return g->fp8_table[k] = gv;
+}
+
+/* Loaded elements (scalar or vector) to their exact f32 values. */
+static Val widen_as(Cg *g, Type t, Val x)
+{
+	LLVMTypeRef f = x.vec ? vec_of(g, g->f32) : g->f32;
+	LLVMTypeRef i32 = x.vec ? vec_of(g, g->i32) : g->i32;
+	switch (t) {
+	case TY_F16:
+		return (Val){LLVMBuildFPExt(g->b, x.v, f, ""), x.vec};
+	case TY_BF16: {
+		LLVMValueRef w = LLVMBuildZExt(g->b, x.v, i32, "");
+		LLVMValueRef sh = x.vec ? splat(g, LLVMConstInt(g->i32, 16, false)) : LLVMConstInt(g->i32, 16, false);
+		return (Val){LLVMBuildBitCast(g->b, LLVMBuildShl(g->b, w, sh, ""), f, ""), x.vec};
+	}
+	case TY_FP8E4M3:
+	case TY_FP8E5M2: {
+		LLVMValueRef table = fp8_table(g, t);
+		LLVMValueRef idx = LLVMBuildZExt(g->b, x.v, x.vec ? vec_of(g, g->i64) : g->i64, "");
+		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, table, &idx, 1, "");
+		if (!x.vec)
+			return (Val){LLVMBuildLoad2(g->b, g->f32, p, ""), false};
+		LLVMValueRef all[64];
+		for (unsigned l = 0; l < g->L; l++)
+			all[l] = ci1(g, true);
+		return (Val){gather(g, p, LLVMConstVector(all, g->L), vec_of(g, g->f32)), true};
+	}
+	default:
+		return x;
+	}
+}
+
+static Val widen(Cg *g, int ti, Val x)
+{
+	return widen_as(g, g->ttype[ti], x);
+}
+
+/* f32 values to the storage of type t, rounding to nearest even (numerics.md §7:
+ * BF16 by the integer formula, NaN first; F16 by fptrunc, IEEE). */
+static LLVMValueRef narrow_to(Cg *g, Type t, LLVMValueRef v, bool vec)
+{
+	LLVMTypeRef i32 = vec ? vec_of(g, g->i32) : g->i32;
+	LLVMTypeRef i16 = LLVMInt16TypeInContext(g->ctx), half = LLVMHalfTypeInContext(g->ctx);
+	switch (t) {
+	case TY_F16:
+		return LLVMBuildFPTrunc(g->b, v, vec ? vec_of(g, half) : half, "");
+	case TY_BF16: {
+#define C32(x) (vec ? splat(g, LLVMConstInt(g->i32, (x), false)) : LLVMConstInt(g->i32, (x), false))
+		LLVMValueRef bits = LLVMBuildBitCast(g->b, v, i32, "");
+		LLVMValueRef hi = LLVMBuildLShr(g->b, bits, C32(16), "");
+		LLVMValueRef rne = LLVMBuildAdd(g->b, LLVMBuildAdd(g->b, bits, C32(0x7FFF), ""), LLVMBuildAnd(g->b, hi, C32(1), ""), "");
+		LLVMValueRef r = LLVMBuildLShr(g->b, rne, C32(16), "");
+		LLVMValueRef nan = LLVMBuildICmp(g->b, LLVMIntUGT, LLVMBuildAnd(g->b, bits, C32(0x7FFFFFFF), ""), C32(0x7F800000), "");
+		r = LLVMBuildSelect(g->b, nan, LLVMBuildOr(g->b, hi, C32(0x40), ""), r, "");
+#undef C32
+		return LLVMBuildTrunc(g->b, r, vec ? vec_of(g, i16) : i16, "");
+	}
+	default:
+		return v;
+	}
+}
+
+/* Rounds f32 values to a recurrence's narrower type and back (an f16 or bf16 accumulator). */
+static Val round_val(Cg *g, Type t, Val x)
+{
+	if (t != TY_F16 && t != TY_BF16)
+		return x;
+	return widen_as(g, t, (Val){narrow_to(g, t, x.v, x.vec), x.vec});
+}
 
 static Val to_float(Cg *g, Val x)
 {
@@ -260,18 +375,18 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 			LLVMValueRef any = mask.vec ? any_lane(g, mask.v) : mask.v;
 			o = LLVMBuildSelect(g->b, any, o, ci64(g, 0), "");
 		}
-		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, "");
-		return (Val){LLVMBuildLoad2(g->b, g->f32, p, e->name), false};
+		LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, "");
+		return widen(g, ti, (Val){LLVMBuildLoad2(g->b, elem_type(g, ti), p, e->name), false});
 	}
 	if (is_true(mask) && lower_access(g->lp, e->args) == ACC_CONTIG) {
 		LLVMValueRef o = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
-		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, "");
-		LLVMValueRef l = LLVMBuildLoad2(g->b, vec_of(g, g->f32), p, e->name);
-		LLVMSetAlignment(l, 4);
-		return (Val){l, true};
+		LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, "");
+		LLVMValueRef l = LLVMBuildLoad2(g->b, vec_of(g, elem_type(g, ti)), p, e->name);
+		LLVMSetAlignment(l, elem_align(g, ti));
+		return widen(g, ti, (Val){l, true});
 	}
-	LLVMValueRef ptrs = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &off.v, 1, "");
-	return (Val){gather(g, ptrs, as_vec(g, mask), vec_of(g, g->f32)), true};
+	LLVMValueRef ptrs = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &off.v, 1, "");
+	return widen(g, ti, (Val){gather(g, ptrs, as_vec(g, mask), vec_of(g, elem_type(g, ti))), true});
 }
 
 static const LoopDep *find_dep(Cg *g, const Expr *ref)
@@ -653,14 +768,15 @@ static void store_outputs(Cg *g, int v, const Point *pt)
 			LLVMPositionBuilderAtEnd(g->b, st);
 			m = (Val){ci1(g, true), false};
 		}
+		LLVMValueRef stored = narrow_to(g, g->ttype[ti], as_vec(g, val), true);
 		if (off.vec && is_true(m) && lower_access(g->lp, e->lhs) == ACC_CONTIG) {
 			LLVMValueRef o0 = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
-			LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o0, 1, "");
-			LLVMSetAlignment(LLVMBuildStore(g->b, as_vec(g, val), p), 4);
+			LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o0, 1, "");
+			LLVMSetAlignment(LLVMBuildStore(g->b, stored, p), elem_align(g, ti));
 		} else {
 			LLVMValueRef ov = as_vec(g, off);
-			LLVMValueRef ptrs = LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &ov, 1, "");
-			scatter(g, as_vec(g, val), ptrs, as_vec(g, m));
+			LLVMValueRef ptrs = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &ov, 1, "");
+			scatter(g, stored, ptrs, as_vec(g, m));
 		}
 		if (st) {
 			LLVMBuildBr(g->b, after);
@@ -685,7 +801,7 @@ static void step(Cg *g)
 		for (int64_t r = 0; r < lp->nrows; r++) {
 			set_row(g, r);
 			Val val = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], pts[r].valid));
-			g->cur[v][r] = as_vec(g, val);
+			g->cur[v][r] = as_vec(g, round_val(g, u->vars[v].type, val));
 			if (lp->spilled[v]) {
 				/* only the values a later pass reads: LLVM drops the store where that is never */
 				Val m = and_(g, pts[r].valid, last_in_tile(g, lp->spill_fold[v], &pts[r]));
@@ -774,8 +890,8 @@ static void fill_panels(Cg *g, LLVMValueRef *tlen)
 			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, off.v, ci64(g, 0), ""),
 			                               LLVMBuildICmp(g->b, LLVMIntSLT, off.v, tlen[ti], ""), "");
 			LLVMValueRef o = LLVMBuildSelect(g->b, in, off.v, ci64(g, 0), "");
-			LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, ""), "");
-			v = LLVMBuildSelect(g->b, in, v, LLVMConstReal(g->f32, 0), "");
+			LLVMValueRef v = LLVMBuildLoad2(g->b, elem_type(g, ti), LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, ""), "");
+			v = LLVMBuildSelect(g->b, in, widen(g, ti, (Val){v, false}).v, LLVMConstReal(g->f32, 0), "");
 			LLVMValueRef at = LLVMBuildAdd(g->b, base, ci64(g, r), "");
 			LLVMBuildStore(g->b, v, LLVMBuildGEP2(g->b, g->f32, g->pk[i].panel, &at, 1, ""));
 		}
@@ -1000,6 +1116,7 @@ static void emit_run(Cg *g, const char *sym)
 	load_sizes(g, LLVMGetParam(g->fn, 1));
 	int ti = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
+		g->ttype[ti] = t->type;
 		LLVMValueRef idx = ci64(g, ti);
 		g->tensor[ti] = LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, tens, &idx, 1, ""), t->name);
 		/* row-major element strides */

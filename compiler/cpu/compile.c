@@ -34,14 +34,25 @@ LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 			(*failed)++;
 			continue;
 		}
-		bool f32 = true;
-		for (Tensor *t = m->kernel->tensors; t; t = t->next)
-			if (t->type != TY_F32 && f32) {
-				fprintf(stderr, "sysc: error: kernel '%s': the host backend takes f32 tensors only for now ('%s' is %s)\n",
-				        m->kernel->name, t->name, type_name(t->type));
-				f32 = false;
-			}
-		if (!f32) {
+		/* element types: inputs f32, f16, bf16 or FP8; outputs and arithmetic f32, f16 or bf16 */
+		const char *bad = NULL;
+		for (Tensor *t = m->kernel->tensors; t && !bad; t = t->next) {
+			bool in_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16 || t->type == TY_FP8E4M3 ||
+			             t->type == TY_FP8E5M2;
+			bool out_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16;
+			if (t->dir == TENSOR_IN ? !in_ok : !out_ok)
+				bad = arena_printf(a, "%s tensor '%s' is %s", t->dir == TENSOR_IN ? "input" : "output", t->name,
+				                   type_name(t->type));
+		}
+		for (int v = 0; v < lp->u->nvars && !bad; v++) {
+			Type t = lp->u->vars[v].type;
+			if (!lp->dead[v] && t != TY_F32 && t != TY_F16 && t != TY_BF16)
+				bad = arena_printf(a, "recurrence '%s' computes in %s", lp->u->vars[v].name, type_name(t));
+		}
+		if (bad) {
+			fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s "
+			                "(it takes f32, f16, bf16 and FP8 inputs, and computes in f32, f16 or bf16)\n",
+			        m->name, m->kernel->name, bad);
 			(*failed)++;
 			continue;
 		}
