@@ -105,6 +105,18 @@ int ast_count(const Expr *list)
 	return n;
 }
 
+bool expr_data_free(const Expr *e)
+{
+	if (!e)
+		return true;
+	if (e->kind == EX_INDEX || (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC))
+		return false;
+	for (const Expr *a = e->args; a; a = a->next)
+		if (!expr_data_free(a))
+			return false;
+	return expr_data_free(e->a) && expr_data_free(e->b) && expr_data_free(e->c);
+}
+
 /* ORDER Op */
 static const struct {
 	const char *s;

@@ -76,17 +76,6 @@ typedef struct {
 	int64_t nev, cap;
 } Walk;
 
-static bool data_free(const Expr *e)
-{
-	if (!e)
-		return true;
-	if (e->kind == EX_INDEX || (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC))
-		return false;
-	for (const Expr *a = e->args; a; a = a->next)
-		if (!data_free(a))
-			return false;
-	return data_free(e->a) && data_free(e->b) && data_free(e->c);
-}
 
 static bool inside(const Walk *w, const int64_t *y)
 {
@@ -125,7 +114,7 @@ static void walk(Walk *w, const Expr *e, const int64_t *x)
 	switch (e->kind) {
 	case EX_COND:
 		walk(w, e->a, x);
-		if (data_free(e->a)) {
+		if (expr_data_free(e->a)) {
 			walk(w, eval_expr(&w->ev, e->a, x) != 0 ? e->b : e->c, x);
 		} else {
 			walk(w, e->b, x);

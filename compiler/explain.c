@@ -94,17 +94,6 @@ static bool same_pass(const Walk *w, const int64_t *y)
 	return true;
 }
 
-static bool data_free(const Expr *e)
-{
-	if (!e)
-		return true;
-	if (e->kind == EX_INDEX || (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC))
-		return false;
-	for (const Expr *a = e->args; a; a = a->next)
-		if (!data_free(a))
-			return false;
-	return data_free(e->a) && data_free(e->b) && data_free(e->c);
-}
 
 /* Follows the branches point x takes and records the data it moves. */
 static void walk(Walk *w, Eval *ev, const Expr *e, const int64_t *x)
@@ -112,7 +101,7 @@ static void walk(Walk *w, Eval *ev, const Expr *e, const int64_t *x)
 	switch (e->kind) {
 	case EX_COND:
 		walk(w, ev, e->a, x);
-		if (data_free(e->a)) {
+		if (expr_data_free(e->a)) {
 			walk(w, ev, eval_expr(ev, e->a, x) != 0 ? e->b : e->c, x);
 		} else {
 			walk(w, ev, e->b, x);
@@ -239,22 +228,12 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 	buf_printf(b, "  links:\n");
 	for (int i = 0; i < u->ndeps; i++) {
 		const UreDep *dep = &u->deps[i];
-		int64_t inst[MAXINST][MAP_MAXL];
-		int ni = map_instances(mp, dep->d, inst);
-		for (int k = 0; k < ni; k++) {
-			bool outer = false, zero = true;
-			for (int l = 0; l < mp->nloops; l++) {
-				outer |= mp->loops[l].st < 0 && inst[k][l];
-				zero &= inst[k][l] == 0;
-			}
-			if (outer || zero)
-				continue;
+		MapLink ml[MAXINST];
+		int nl = map_links(mp, dep, ml);
+		for (int k = 0; k < nl; k++) {
 			int64_t v[URE_MAXL + 1];
-			for (int r = 0; r <= mp->nspace; r++) {
-				v[r] = 0;
-				for (int c = 0; c < mp->n; c++)
-					v[r] += mp->T[r][c] * inst[k][mp->st[c]];
-			}
+			memcpy(v, ml[k].disp, sizeof(int64_t) * (size_t)mp->nspace);
+			v[mp->nspace] = ml[k].delay;
 			bool stays = true;
 			for (int r = 0; r < mp->nspace; r++)
 				stays &= v[r] == 0;

@@ -193,26 +193,12 @@ static void find_links(Show *s)
 	const Map *mp = s->mp;
 	for (int i = 0; i < s->u->ndeps; i++) {
 		const UreDep *dep = &s->u->deps[i];
-		int64_t inst[MAXINST][MAP_MAXL];
-		int ni = map_instances(mp, dep->d, inst);
-		for (int k = 0; k < ni; k++) {
-			bool outer = false, zero = true;
-			for (int l = 0; l < mp->nloops; l++) {
-				outer |= mp->loops[l].st < 0 && inst[k][l] != 0;
-				zero &= inst[k][l] == 0;
-			}
-			if (outer || zero)
-				continue;
-			Link L = {.var = dep->var};
-			for (int r = 0; r <= s->ns; r++) {
-				int64_t x = 0;
-				for (int c = 0; c < mp->n; c++)
-					x += mp->T[r][c] * inst[k][mp->st[c]];
-				if (r < s->ns)
-					L.disp[r] = x;
-				else
-					L.delay = x;
-			}
+		MapLink ml[MAXINST];
+		int nl = map_links(mp, dep, ml);
+		for (int k = 0; k < nl; k++) {
+			Link L = {.var = dep->var, .delay = ml[k].delay};
+			for (int r = 0; r < s->ns; r++)
+				L.disp[r] = ml[k].disp[r];
 			bool dup = false;
 			for (int j = 0; j < s->nlinks && !dup; j++)
 				dup = s->links[j].var == L.var && s->links[j].delay == L.delay &&
@@ -228,17 +214,6 @@ static void find_links(Show *s)
 	}
 }
 
-static bool data_free(const Expr *e)
-{
-	if (!e)
-		return true;
-	if (e->kind == EX_INDEX || (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC))
-		return false;
-	for (const Expr *a = e->args; a; a = a->next)
-		if (!data_free(a))
-			return false;
-	return data_free(e->a) && data_free(e->b) && data_free(e->c);
-}
 
 typedef void Visit(Show *s, const Expr *e, const int64_t *x);
 
@@ -251,7 +226,7 @@ static void visit(Show *s, const Expr *e, const int64_t *x, Visit *fn)
 	switch (e->kind) {
 	case EX_COND:
 		visit(s, e->a, x, fn);
-		if (data_free(e->a)) {
+		if (expr_data_free(e->a)) {
 			visit(s, eval_expr(&s->ev, e->a, x) != 0 ? e->b : e->c, x, fn);
 		} else {
 			visit(s, e->b, x, fn);

@@ -198,26 +198,11 @@ static bool build_links(Sim *s)
 		return false;
 	for (int i = 0; i < s->u->ndeps; i++) {
 		const UreDep *dep = &s->u->deps[i];
-		int64_t inst[MAXINST][MAP_MAXL];
-		int ni = map_instances(mp, dep->d, inst);
-		for (int k = 0; k < ni; k++) {
-			bool outer = false, zero = true;
-			for (int l = 0; l < mp->nloops; l++) {
-				outer |= mp->loops[l].st < 0 && inst[k][l] != 0;
-				zero &= inst[k][l] == 0;
-			}
-			if (outer || zero)
-				continue;
-			Link L = {.var = dep->var};
-			for (int r = 0; r <= mp->nspace; r++) {
-				int64_t x = 0;
-				for (int c = 0; c < mp->n; c++)
-					x += mp->T[r][c] * inst[k][mp->st[c]];
-				if (r < mp->nspace)
-					L.delta[r] = x;
-				else
-					L.tau = x;
-			}
+		MapLink ml[MAXINST];
+		int nl = map_links(mp, dep, ml);
+		for (int k = 0; k < nl; k++) {
+			Link L = {.var = dep->var, .tau = ml[k].delay};
+			memcpy(L.delta, ml[k].disp, sizeof L.delta);
 			bool dup = false;
 			for (int j = 0; j < s->nlinks && !dup; j++)
 				dup = s->links[j].var == L.var && s->links[j].tau == L.tau &&

@@ -297,6 +297,33 @@ int map_instances(const Map *mp, const int64_t *d, int64_t out[][MAP_MAXL])
 	return count;
 }
 
+int map_links(const Map *mp, const UreDep *dep, MapLink *out)
+{
+	int64_t inst[MAXINST][MAP_MAXL];
+	int ni = map_instances(mp, dep->d, inst), n = 0;
+	for (int k = 0; k < ni; k++) {
+		bool outer = false, zero = true;
+		for (int l = 0; l < mp->nloops; l++) {
+			outer |= mp->loops[l].st < 0 && inst[k][l] != 0;
+			zero &= inst[k][l] == 0;
+		}
+		if (outer || zero)
+			continue;
+		memset(&out[n], 0, sizeof out[n]);
+		for (int r = 0; r <= mp->nspace; r++) {
+			int64_t x = 0;
+			for (int c = 0; c < mp->n; c++)
+				x += mp->T[r][c] * inst[k][mp->st[c]];
+			if (r < mp->nspace)
+				out[n].disp[r] = x;
+			else
+				out[n].delay = x;
+		}
+		n++;
+	}
+	return n;
+}
+
 static void dep_note(Diag *d, const Map *mp, const UreDep *dep)
 {
 	Buf b = {0};

@@ -311,6 +311,8 @@ Expr *ast_append(Expr *list, Expr *e); /* list may be NULL; returns the head */
 int ast_count(const Expr *list);
 
 const char *op_str(Op op);
+/* Whether an expression reads no tensor and no recurrence (an index condition). */
+bool expr_data_free(const Expr *e);
 /* Prints an expression in source syntax, parenthesised where needed. */
 void ast_print_expr(Buf *b, const Expr *e);
 /* The readable dump of `sysc emit --emit=ast`. */
@@ -522,6 +524,14 @@ int map_instances(const Map *mp, const int64_t *d, int64_t out[][MAP_MAXL]);
  * candidates): errors go to d at the given locations, or, when d is NULL, the first
  * reason is written to why. */
 bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char *why, size_t whylen);
+/* The links a dependence travels inside a pass: for each of its forms after tiling
+ * that stays in one pass (and moves), the PE displacement per space row and the
+ * delay in time steps. Returns how many (at most MAXINST). */
+typedef struct {
+	int64_t disp[URE_MAXL];
+	int64_t delay;
+} MapLink;
+int map_links(const Map *mp, const UreDep *dep, MapLink *out);
 /* The extent of mapped loop l for the given sizes. */
 int64_t map_extent(const Map *mp, int l, const Sizes *sz);
 /* Integer determinant (Bareiss) and inverse of an n x n matrix; inverse only when |det| = 1. */
@@ -724,5 +734,6 @@ int cmd_explain(int argc, char **argv); /* explain.c */
 int cmd_build(int argc, char **argv);   /* build.c */
 int cmd_show(int argc, char **argv);    /* show.c */
 int cmd_mappings(int argc, char **argv); /* cmd_mappings.c */
+int cmd_devices(int argc, char **argv);  /* gpu/device.c */
 
 #endif /* SYSC_H */
