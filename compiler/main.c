@@ -62,6 +62,7 @@ static const Command commands[] = {
 	{"mappings", cmd_mappings, "list every legal projection and schedule", NULL},
 	{"run", cmd_run, "run a kernel on random data and check it against the reference", NULL},
 	{"build", cmd_build, "compile mappings to LLVM IR, assembly or an object file", NULL},
+	{"devices", cmd_devices, "list the devices of this machine, and why a kind has none", NULL},
 	{"convert", cmd_convert, "show how numbers encode in FP8, MX, BF16, FP16, DFP16", NULL},
 	{"help", cmd_help, "show help for a command", NULL},
 };

@@ -14,6 +14,7 @@
  */
 #include "sysc.h"
 #include "cpu/cpu.h"
+#include "gpu/gpu.h"
 #include "sysfmt.h"
 #include "sysrt.h"
 
@@ -283,33 +284,50 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* A device of the runtime: host, or a GPU (cuda, opencl, level-zero[:N]), whose
+ * mappings come from its target's backend (gpu/device.c). */
 static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *sz, const TensorSet *in,
-                     const TensorSet *want, const Check *chk, const Options *o, int bench, int threads)
+                     const TensorSet *want, const Check *chk, const Options *o, int bench, int threads,
+                     const char *device)
 {
-	char *err = NULL;
-	LLVMTargetMachineRef tm = cpu_target(&err);
-	if (!tm) {
-		printf("  host: no target machine: %s\n", err ? err : "");
-		return false;
-	}
-	LLVMContextRef ctx = LLVMContextCreate();
-	int nk = 0, failed = 0;
-	double t0 = now_s();
-	LLVMModuleRef mod = cpu_compile(a, d, p, u->k->name, o->mapping, ctx, tm, &nk, &failed);
-	double tcompile = now_s() - t0;
-	LLVMDisposeTargetMachine(tm);
-	if (!mod) {
-		LLVMContextDispose(ctx);
-		return false;
-	}
 	SysrtContext *rt = NULL;
 	SysrtDevice *dev = NULL;
 	SysrtModule *module = NULL;
 	SysrtStatus st = sysrt_context_create(NULL, &rt);
 	if (st == SYSRT_OK)
-		st = sysrt_device_get(rt, "host", &dev);
-	if (st == SYSRT_OK)
-		st = sysrt_module_load_llvm(dev, mod, &module);
+		st = sysrt_device_get(rt, device, &dev);
+	if (st != SYSRT_OK) {
+		printf("  %s: %s\n", device, rt ? sysrt_last_error(rt) : sysrt_status_str(st));
+		sysrt_context_destroy(rt);
+		return false;
+	}
+	int nk = 0, failed = 0;
+	double t0 = now_s(), tcompile;
+	if (strcmp(device, "host") != 0) {
+		module = gpu_load(a, d, p, u->k->name, o->mapping, rt, dev, &nk, &failed);
+		tcompile = now_s() - t0;
+		if (!module) {
+			sysrt_context_destroy(rt);
+			return false;
+		}
+	} else {
+	char *err = NULL;
+	LLVMTargetMachineRef tm = cpu_target(&err);
+	if (!tm) {
+		printf("  host: no target machine: %s\n", err ? err : "");
+		sysrt_context_destroy(rt);
+		return false;
+	}
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMModuleRef mod = cpu_compile(a, d, p, u->k->name, o->mapping, ctx, tm, &nk, &failed);
+	tcompile = now_s() - t0;
+	LLVMDisposeTargetMachine(tm);
+	if (!mod) {
+		LLVMContextDispose(ctx);
+		sysrt_context_destroy(rt);
+		return false;
+	}
+	st = sysrt_module_load_llvm(dev, mod, &module);
 	LLVMDisposeModule(mod);
 	LLVMContextDispose(ctx);
 	if (st != SYSRT_OK) {
@@ -317,7 +335,8 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		sysrt_context_destroy(rt);
 		return false;
 	}
-	printf("  host: %d kernel%s compiled in %.0f ms%s\n", nk, nk == 1 ? "" : "s", tcompile * 1e3,
+	}
+	printf("  %s: %d kernel%s compiled in %.0f ms%s\n", device, nk, nk == 1 ? "" : "s", tcompile * 1e3,
 	       failed ? " (some mappings could not be: see above)" : "");
 	int64_t sizes[AFF_MAXP];
 	for (int i = 0; i < u->k->nparams; i++)
@@ -336,7 +355,7 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		SysrtKernel *kern;
 		if (sysrt_kernel_get(module, cpu_symbol(a, mp), &kern) != SYSRT_OK) {
 			if (!failed) { /* else reported when it was compiled */
-				printf("  host %-23s not found: %s\n", m->name, sysrt_last_error(rt));
+				printf("  %s %-23s not found: %s\n", device, m->name, sysrt_last_error(rt));
 				ok = false;
 			}
 			continue;
@@ -362,7 +381,7 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		lo.elapsed_ns = &ns;
 		for (int r = 0; r < reps && ok; r++) {
 			if (sysrt_launch(kern, bufs, nb, sizes, u->k->nparams, &lo) != SYSRT_OK) {
-				printf("  host %-23s launch failed: %s\n", m->name, sysrt_last_error(rt));
+				printf("  %s %-23s launch failed: %s\n", device, m->name, sysrt_last_error(rt));
 				ok = false;
 			}
 			times[r] = (double)ns * 1e-9;
@@ -384,7 +403,7 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 			free(f);
 		}
 		char what[128];
-		snprintf(what, sizeof what, "host %s vs interp", m->name);
+		snprintf(what, sizeof what, "%s %s vs interp", device, m->name);
 		report(what, &c, "not bit-identical");
 		qsort(times, (size_t)reps, sizeof times[0], cmp_double);
 		double med = times[reps / 2];
@@ -451,8 +470,12 @@ int cmd_run(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? 0 : rc;
 	const char *device = o.device ? o.device : "host";
-	if (strcmp(device, "interp") != 0 && strcmp(device, "sim") != 0 && strcmp(device, "host") != 0) {
-		fprintf(stderr, "sysc run: error: unknown device '%s' (devices: host, sim, interp)\n", device);
+	size_t dk = strcspn(device, ":"); /* a GPU kind, with an optional :N */
+	bool gpu = (dk == 4 && !strncmp(device, "cuda", 4)) || (dk == 6 && !strncmp(device, "opencl", 6)) ||
+	           (dk == 10 && !strncmp(device, "level-zero", 10));
+	if (strcmp(device, "interp") != 0 && strcmp(device, "sim") != 0 && strcmp(device, "host") != 0 && !gpu) {
+		fprintf(stderr, "sysc run: error: unknown device '%s' (devices: host, cuda, opencl, level-zero[:N], sim, "
+		                "interp)\n", device);
 		return 2;
 	}
 	Arena *a = arena_new();
@@ -502,8 +525,8 @@ int cmd_run(int argc, char **argv)
 			ok = false;
 			continue;
 		}
-		if (strcmp(device, "host") == 0) {
-			ok &= run_host(a, &d, p, u, &sz, in, want, &chk, &o, bench, threads);
+		if (strcmp(device, "host") == 0 || gpu) {
+			ok &= run_host(a, &d, p, u, &sz, in, want, &chk, &o, bench, threads, device);
 			mapped = true;
 			continue;
 		}

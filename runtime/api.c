@@ -279,9 +279,9 @@ static const struct {
   const char *reason;
 } rt_drivers[RT_NDRIVERS] = {
   {"host", &host_driver_ops, NULL},
-  {"cuda", NULL, "not built into this runtime yet"},
-  {"level-zero", NULL, "not built into this runtime yet"},
-  {"opencl", NULL, "not built into this runtime yet"},
+  {"cuda", &cuda_driver_ops, NULL},
+  {"level-zero", &level0_driver_ops, NULL},
+  {"opencl", &opencl_driver_ops, NULL},
 };
 
 int sysrt_driver_count(void) {
@@ -781,6 +781,17 @@ static SysrtStatus classify(SysrtContext *ctx, const unsigned char *p, size_t n,
   }
   if (n >= 4 && (!memcmp(p, "BC\xC0\xDE", 4) || !memcmp(p, "\xDE\xC0\x17\x0B", 4))) {
     *kind = RT_IMAGE_IR;
+    return SYSRT_OK;
+  }
+  if (n >= 20 && p[0] == 0x03 && p[1] == 0x02 && p[2] == 0x23 && p[3] == 0x07) {
+    *kind = RT_IMAGE_SPIRV; /* the SPIR-V magic number, little-endian */
+    return SYSRT_OK;
+  }
+  int ptx = ends_with(name, ".ptx"); /* or PTX text: a line `.version X.Y` near the start */
+  for (size_t i = 0; !ptx && i + 9 < n && i < 65536; i++)
+    ptx = (i == 0 || p[i - 1] == '\n') && !memcmp(p + i, ".version ", 9);
+  if (ptx) {
+    *kind = RT_IMAGE_PTX;
     return SYSRT_OK;
   }
   if (ends_with(name, ".ll")) {

@@ -110,7 +110,9 @@ typedef enum RtImageKind {
   RT_IMAGE_OBJECT,   /* ELF relocatable object: data */
   RT_IMAGE_IR,       /* LLVM bitcode or IR text: data */
   RT_IMAGE_LLVM,     /* an LLVMModuleRef: llvm (borrowed) */
-  RT_IMAGE_SYMBOLS   /* functions of the program: symbols */
+  RT_IMAGE_SYMBOLS,  /* functions of the program: symbols */
+  RT_IMAGE_PTX,      /* PTX text (sysc build --target=ptx): data */
+  RT_IMAGE_SPIRV     /* a SPIR-V module (sysc build --target=spirv): data */
 } RtImageKind;
 
 typedef struct RtImage {
@@ -208,6 +210,10 @@ struct SysrtDriverOps {
 
 /* host/host.c */
 RT_FUNC extern const SysrtDriverOps host_driver_ops;
+/* cuda/cuda.c, level0/level0.c, opencl/opencl.c (docs/backends.md) */
+RT_FUNC extern const SysrtDriverOps cuda_driver_ops;
+RT_FUNC extern const SysrtDriverOps level0_driver_ops;
+RT_FUNC extern const SysrtDriverOps opencl_driver_ops;
 
 /* ---- api.c: contexts, memory, errors ---- */
 

@@ -603,6 +603,8 @@ static void step(GpuCg *g)
 	}
 	for (int i = 0; i < u->nvars; i++) {
 		int v = u->order[i];
+		if (lp->dead[v])
+			continue; /* a propagated input every reader loads itself */
 		for (int64_t r = 0; r < lp->nrows; r++) {
 			set_row(g, r);
 			g->cur[v][r] = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], pts[r].valid));

@@ -123,6 +123,17 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 /* Appends n bytes (binary) to b. */
 void gpu_buf_add(Buf *b, const void *data, size_t n);
 
+/* ---- device.c: for `sysc run` on a GPU of the runtime (sysrt.h) ---- */
+
+struct SysrtContext;
+struct SysrtDevice;
+struct SysrtModule;
+/* Compiles the mappings of `kernel` (or the one named) for dev's target, choosing the
+ * lane exchange the device supports, and loads them: the module, or NULL after a
+ * message on stdout. */
+struct SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
+                             struct SysrtContext *rt, struct SysrtDevice *dev, int *nkernels, int *failed);
+
 /* ---- spv/binary.c: SPIR-V words after LLVM ---- */
 
 /* Rewrites OpConstantNull of scalar types as OpConstant 0 (older SPIR-V readers,

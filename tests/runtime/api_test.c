@@ -154,12 +154,15 @@ static void test_devices(void) {
   CHECK_OK(ctx, sysrt_driver_info(ctx, 0, &di));
   CHECK(!strcmp(di.kind, "host") && di.devices == 1 && !*di.reason, "host kind: %s %d '%s'",
         di.kind, di.devices, di.reason);
+  /* the GPU kinds have whatever this machine has; without devices, a reason */
   static const char *const gpus[3] = {"cuda", "level-zero", "opencl"};
+  int gpu_devices[4] = {0};
   for (int i = 1; i < 4; i++) {
     CHECK_OK(ctx, sysrt_driver_info(ctx, i, &di));
-    CHECK(!strcmp(di.kind, gpus[i - 1]) && di.devices == 0 &&
-              !strcmp(di.reason, "not built into this runtime yet"),
+    CHECK(!strcmp(di.kind, gpus[i - 1]) && (di.devices > 0 || *di.reason),
           "kind %d: %s %d '%s'", i, di.kind, di.devices, di.reason);
+    gpu_devices[i] = di.devices;
+    gpu_devices[0] += di.devices;
   }
   CHECK_ST(ctx, sysrt_driver_info(ctx, 4, &di), SYSRT_ERR_INVALID_ARGUMENT, "there are 4 kinds");
   CHECK_ST(ctx, sysrt_driver_info(ctx, 0, NULL), SYSRT_ERR_INVALID_ARGUMENT, "out is NULL");
@@ -167,7 +170,7 @@ static void test_devices(void) {
 
   int n = -1;
   CHECK_OK(ctx, sysrt_device_count(ctx, &n));
-  CHECK(n == 1, "%d devices", n);
+  CHECK(n == 1 + gpu_devices[0], "%d devices", n);
   CHECK_OK(ctx, sysrt_device_get(ctx, "host", &dev));
   CHECK_OK(ctx, sysrt_device_get(ctx, "host:0", &again));
   CHECK(dev == again, "host and host:0 are one device");
@@ -181,11 +184,14 @@ static void test_devices(void) {
             info.units >= 1 && info.mappable,
         "info %s %s %d %d %d", info.kind, info.target, info.index, info.units, info.mappable);
 
-  CHECK_ST(ctx, sysrt_device_get(ctx, "cuda:0", &again), SYSRT_ERR_NO_DRIVER,
-           "no cuda devices: not built into this runtime yet");
-  CHECK_ST(ctx, sysrt_device_get(ctx, "level-zero", &again), SYSRT_ERR_NO_DRIVER,
-           "no level-zero devices: not built into this runtime yet");
-  CHECK_ST(ctx, sysrt_device_get(ctx, "opencl:1", &again), SYSRT_ERR_NO_DRIVER, NULL);
+  if (!gpu_devices[1])
+    CHECK_ST(ctx, sysrt_device_get(ctx, "cuda:0", &again), SYSRT_ERR_NO_DRIVER, "no cuda devices: ");
+  if (!gpu_devices[2])
+    CHECK_ST(ctx, sysrt_device_get(ctx, "level-zero", &again), SYSRT_ERR_NO_DRIVER,
+             "no level-zero devices: ");
+  if (gpu_devices[3] < 2)
+    CHECK_ST(ctx, sysrt_device_get(ctx, "opencl:1", &again),
+             gpu_devices[3] ? SYSRT_ERR_NO_DEVICE : SYSRT_ERR_NO_DRIVER, NULL);
   CHECK_ST(ctx, sysrt_device_get(ctx, "host:1", &again), SYSRT_ERR_NO_DEVICE,
            "no device 'host:1': host has 1 device (host:0)");
   CHECK_ST(ctx, sysrt_device_get(ctx, "tpu", &again), SYSRT_ERR_INVALID_ARGUMENT,
@@ -195,10 +201,10 @@ static void test_devices(void) {
   CHECK_ST(ctx, sysrt_device_get(ctx, "host:x", &again), SYSRT_ERR_INVALID_ARGUMENT, NULL);
   CHECK_ST(ctx, sysrt_device_get(ctx, "host:99999999999", &again), SYSRT_ERR_INVALID_ARGUMENT,
            NULL);
-  CHECK_ST(ctx, sysrt_device_at(ctx, 1, &again), SYSRT_ERR_NO_DEVICE,
-           "device index 1: there is 1 device");
-  CHECK_ST(ctx, sysrt_device_at(ctx, -1, &again), SYSRT_ERR_NO_DEVICE,
-           "device index -1: there is 1 device");
+  if (n == 1)
+    CHECK_ST(ctx, sysrt_device_at(ctx, 1, &again), SYSRT_ERR_NO_DEVICE,
+             "device index 1: there is 1 device");
+  CHECK_ST(ctx, sysrt_device_at(ctx, -1, &again), SYSRT_ERR_NO_DEVICE, "device index -1: there ");
   CHECK_ST(ctx, sysrt_device_get(ctx, "host", NULL), SYSRT_ERR_INVALID_ARGUMENT, NULL);
   CHECK_ST(ctx, sysrt_device_count(ctx, NULL), SYSRT_ERR_INVALID_ARGUMENT, NULL);
   CHECK_ST(ctx, sysrt_device_info(NULL, &info), SYSRT_ERR_INVALID_HANDLE, NULL);
@@ -208,7 +214,8 @@ static void test_devices(void) {
   CHECK_OK(ctx, sysrt_device_get(ctx, NULL, &again));
   CHECK(again == dev, "default device");
   setenv("SYSRT_DEVICE", "cuda", 1);
-  CHECK_ST(ctx, sysrt_device_get(ctx, "", &again), SYSRT_ERR_NO_DRIVER, "no cuda devices");
+  if (!gpu_devices[1])
+    CHECK_ST(ctx, sysrt_device_get(ctx, "", &again), SYSRT_ERR_NO_DRIVER, "no cuda devices");
   setenv("SYSRT_DEVICE", "host:0", 1);
   CHECK_OK(ctx, sysrt_device_get(ctx, NULL, &again));
   unsetenv("SYSRT_DEVICE");
@@ -222,8 +229,8 @@ static void test_devices(void) {
   snprintf(host_line, sizeof host_line, "host        1 device\n  host:0    %d thread%s\n",
            info.units, info.units == 1 ? "" : "s");
   CHECK(strstr(text, host_line) != NULL, "table:\n%s", text);
-  CHECK(strstr(text, "cuda        not built into this runtime yet\n") != NULL, "table:\n%s", text);
-  CHECK(strstr(text, "level-zero  not built") && strstr(text, "opencl      not built"),
+  CHECK(strstr(text, "\ncuda        ") && strstr(text, "\nlevel-zero  ") &&
+            strstr(text, "\nopencl      "),
         "table:\n%s", text);
   CHECK_OK(ctx, sysrt_devices(ctx, small, sizeof small, &len2));
   CHECK(len2 == len && strlen(small) == sizeof small - 1 && !strncmp(small, text, 15),
