@@ -18,6 +18,8 @@
 
 #include "host.h"
 
+#include <sys/mman.h>
+
 typedef struct HostDevice {
   HostPool *pool;
 } HostDevice;
@@ -66,12 +68,23 @@ static void host_device_close(SysrtDevice *dev) {
   rt_free(dev->obj.ctx, hd, sizeof *hd);
 }
 
+/* Tensors of 2 MiB and more are aligned to 2 MiB and asked for huge pages (a hint the
+   kernel may ignore): a kernel that strides across the rows of a large matrix touches
+   a new 4 KiB page at every row and would miss the TLB at every step. */
+enum { HUGE_PAGE = 2u << 20 };
+
 static SysrtStatus host_buffer_alloc(SysrtBuffer *buf) {
   SysrtContext *ctx = buf->obj.ctx;
-  void *p = rt_alloc_aligned(ctx, buf->bytes, 64);
+  int huge = buf->bytes >= HUGE_PAGE;
+  void *p = ctx->alloc.alloc(ctx->alloc.user, buf->bytes ? buf->bytes : 1, huge ? HUGE_PAGE : 64);
   if (!p)
     return rt_err(ctx, SYSRT_ERR_OUT_OF_MEMORY, "out of memory for a %zu-byte buffer on %s",
                   buf->bytes, buf->dev->name);
+#ifdef MADV_HUGEPAGE
+  if (huge)
+    madvise(p, (buf->bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+  memset(p, 0, buf->bytes); /* after the advice: the first touch maps the pages */
   buf->mem = buf->host = p;
   return SYSRT_OK;
 }
