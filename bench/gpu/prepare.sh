@@ -1,0 +1,16 @@
+#!/bin/sh
+# bench/gpu/prepare.sh [BUILD]: on a machine with sysc built (BUILD, default build/),
+# writes what bench/gpu/run.sh needs on a GPU machine without LLVM into bench/gpu/out/
+# (git-ignored): the samples' modules (PTX for sm_90, SPIR-V for OpenCL) and the
+# front end's generated parser.
+set -e
+root=$(cd "$(dirname "$0")/../.." && pwd)
+build=${1:-$root/build}
+out=$root/bench/gpu/out
+mkdir -p "$out/gen"
+for f in gemm conv1d conv2d; do
+  "$build/compiler/sysc" build "$root/samples/$f.sys" --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/$f.ptx"
+  "$build/compiler/sysc" build "$root/samples/$f.sys" --target=spirv --gpu=generic -o "$out/$f.spv"
+done
+cp "$build"/compiler/gen/sysc.tab.c "$build"/compiler/gen/sysc.tab.h "$build"/compiler/gen/sysc.lex.c "$out/gen/"
+ls -l "$out"

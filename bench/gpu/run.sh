@@ -1,0 +1,66 @@
+#!/bin/sh
+# bench/gpu/run.sh: the GPU checks and timings in one command, on a machine with a GPU
+# and gcc but no LLVM. `bench/gpu/prepare.sh` (on a machine with sysc built) first
+# writes the modules and the generated parser into bench/gpu/out/; then here:
+#   sh bench/gpu/run.sh [cuda|opencl]      (default cuda)
+# builds gpu_check (the front end, the interpreter and the runtime with its GPU drivers,
+# from source) and runs every sample mapping at several sizes, odd ones included, bit
+# for bit against the interpreter, then the timings. Output: a table on stdout.
+set -e
+kind=${1:-cuda}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+out=$root/bench/gpu/out
+build=${TMPDIR:-/tmp}/gpu_check
+mkdir -p "$build"
+ext=ptx
+[ "$kind" = cuda ] || ext=spv
+[ -f "$out/gemm.$ext" ] || { echo "no $out/gemm.$ext: run bench/gpu/prepare.sh first"; exit 2; }
+
+c=$root/compiler r=$root/runtime f=$root/runtime/formats
+flags="-O2 -std=gnu11 -w -I$c -I$root/lang -I$out/gen -I$r -I$r/include"
+for s in util diag types ast affine sema ure spacetime interp sim inputs; do
+  gcc $flags -c "$c/$s.c" -o "$build/$s.o" &
+done
+for s in sysc.tab sysc.lex; do gcc $flags -c "$out/gen/$s.c" -o "$build/$s.o" & done
+for s in desc scalar array pack mx dfp dot bulk_portable dispatch; do
+  gcc $flags -ffp-contract=off -c "$f/$s.c" -o "$build/f_$s.o" &
+done
+gcc $flags -ffp-contract=off -mavx2 -mfma -mf16c -mbmi2 -c "$f/bulk_avx2.c" -o "$build/f_bulk_avx2.o" &
+gcc $flags -ffp-contract=off -mavx512f -mavx512bw -mavx512dq -mavx512vl -mavx2 -mfma -mf16c -mbmi2 \
+  -c "$f/bulk_avx512.c" -o "$build/f_bulk_avx512.o" &
+for s in api desc host/os cuda/cuda level0/level0 opencl/opencl opencl/gpu; do
+  gcc $flags -c "$r/$s.c" -o "$build/rt_$(basename $s).o" &
+done
+gcc $flags -c "$root/bench/gpu/host_stub.c" -o "$build/host_stub.o" &
+gcc $flags -c "$root/bench/gpu/check.c" -o "$build/check.o" &
+wait
+gcc -o "$build/gpu_check" "$build"/*.o -ldl -lpthread -lm
+check=$build/gpu_check
+s=$root/samples
+
+echo "== correctness: every mapping, bit for bit against the interpreter ($kind)"
+fail=0
+while read -r file sizes; do
+  "$check" --device=$kind "$s/$file.sys" "$out/$file.$ext" "$sizes" || fail=1
+done <<END
+gemm M=13,N=11,K=17
+gemm M=37,N=45,K=19
+gemm M=1,N=33,K=5
+gemm M=31,N=17,K=1
+gemm M=257,N=129,K=67
+gemm M=1000,N=999,K=77
+conv1d N=70,K=9
+conv1d N=5,K=13
+conv1d N=1,K=1
+conv1d N=1001,K=37
+conv2d K=12,C=5,H=10,W=19,R=3,S=3
+conv2d K=18,C=5,H=9,W=19,R=3,S=2
+conv2d K=7,C=3,H=5,W=5,R=1,S=1
+conv2d K=33,C=17,H=31,W=45,R=3,S=3
+END
+
+echo "== timings (sampled check)"
+"$check" --device=$kind --bench 5 "$s/gemm.sys" "$out/gemm.$ext" M=4096,N=4096,K=4096 || fail=1
+"$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
+"$check" --device=$kind --bench 5 "$s/conv1d.sys" "$out/conv1d.$ext" N=1000000,K=63 || fail=1
+exit $fail
