@@ -220,10 +220,8 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 	buf_printf(b, " = %lld PEs (", (long long)w.npes);
 	for (int r = 0; r < mp->nspace; r++)
 		buf_printf(b, "%s%s on %s", r ? ", " : "", mp->dim[r], mp->on_lanes[r] ? "lanes" : "registers");
-	buf_printf(b, ")\n  time: %lld steps per pass, fill and drain included; %lld passes\n", (long long)steps,
-	           (long long)passes);
-	buf_printf(b, "  utilisation: %lld points per pass on %lld PEs x %lld steps = %.1f%%\n", (long long)box,
-	           (long long)w.npes, (long long)steps, 100.0 * (double)box / (double)(w.npes * steps));
+	buf_printf(b, ")\n  time: %lld steps per pass, fill and drain included; %lld pass%s\n", (long long)steps,
+	           (long long)passes, passes == 1 ? "" : "es");
 	/* links */
 	buf_printf(b, "  links:\n");
 	for (int i = 0; i < u->ndeps; i++) {
@@ -255,6 +253,7 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 	Arena *a = arena_new();
 	ts = tset_new(a, u, sz);
 	Eval ev = {.u = u, .sz = sz, .ts = ts, .read = no_read};
+	int64_t computed = 0;
 	for (int64_t t = w.tmin; t <= w.tmax; t++)
 		for (int64_t pe = 0; pe < w.npes; pe++) {
 			int64_t p[URE_MAXL + 1], rem = pe;
@@ -279,6 +278,7 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 				inside = x[j] < w.bound[j];
 			if (!inside)
 				continue;
+			computed++;
 			memcpy(w.pe, p, sizeof(int64_t) * (size_t)mp->nspace);
 			w.t = t;
 			w.pe_index = pe;
@@ -299,6 +299,10 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 					record(&w, e->name, "out");
 			}
 		}
+	/* utilisation: the points the first pass computes (inside the domain), not the tile box */
+	buf_printf(b, "  utilisation: %lld points in the first pass (a full tile has %lld) on %lld PEs x %lld steps = %.1f%%\n",
+	           (long long)computed, (long long)box, (long long)w.npes, (long long)steps,
+	           100.0 * (double)computed / (double)(w.npes * steps));
 	buf_printf(b, "  data, first pass:\n");
 	for (int i = 0; i < w.nflows; i++) {
 		print_flow(b, mp, &w.flows[i]);
