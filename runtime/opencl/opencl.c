@@ -300,42 +300,54 @@ static SysrtStatus ocl_buffer_read(const SysrtBuffer *buf, size_t offset, void *
 /* SPIR-V -> SPIR 1.2 bitcode with `llvm-spirv -r`, through temporary files. */
 static SysrtStatus to_spir(SysrtContext *ctx, const RtImage *img, unsigned char **out, size_t *size) {
   const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-  char in[512], bc[520];
+  char in[512], bc[520], errf[520], why[200] = "";
   snprintf(in, sizeof in, "%s/sysrt-spirv-XXXXXX", tmp);
   int fd = mkstemp(in);
   if (fd < 0)
     return rt_err(ctx, SYSRT_ERR_LOAD, "cannot create a file in %s: %s", tmp, strerror(errno));
   snprintf(bc, sizeof bc, "%s.bc", in);
+  snprintf(errf, sizeof errf, "%s.err", in);
   int ok = write(fd, img->data, img->size) == (ssize_t)img->size;
   close(fd);
   const char *tools[3] = {getenv("SYSRT_LLVM_SPIRV"), "llvm-spirv-15", "llvm-spirv"};
   int status = -1;
   const char *used = NULL;
-  for (int t = 0; t < 3 && ok && status != 0; t++) {
-    if (!tools[t])
+  /* each tool twice: a translation once failed for no reason seen again under load */
+  for (int t = 0; t < 6 && ok && status != 0; t++) {
+    if (!tools[t / 2])
       continue;
-    char *argv[] = {(char *)tools[t], "-r", "--spirv-target-env=CL1.2", in, "-o", bc, NULL};
+    const char *tool = tools[t / 2];
+    char *argv[] = {(char *)tool, "-r", "--spirv-target-env=CL1.2", in, "-o", bc, NULL};
     pid_t pid;
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", 01 /* O_WRONLY */, 0);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", 01, 0);
-    if (posix_spawnp(&pid, tools[t], &fa, NULL, argv, environ) == 0 &&
-        waitpid(pid, &status, 0) == pid) {
-      used = tools[t];
-      status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    posix_spawn_file_actions_addopen(&fa, 2, errf, 01 | 0100 | 01000 /* O_WRONLY|O_CREAT|O_TRUNC */, 0600);
+    if (posix_spawnp(&pid, tool, &fa, NULL, argv, environ) == 0) {
+      pid_t w;
+      while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+        ;
+      used = tool;
+      status = w == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     posix_spawn_file_actions_destroy(&fa);
   }
   unlink(in);
+  FILE *ef = fopen(errf, "r");
+  if (ef) { /* the tool's own first line, for the message */
+    if (fgets(why, sizeof why, ef))
+      why[strcspn(why, "\n")] = 0;
+    fclose(ef);
+  }
+  unlink(errf);
   SysrtStatus st = SYSRT_OK;
   FILE *f = status == 0 ? fopen(bc, "rb") : NULL;
   if (!f) {
     st = rt_err(ctx, SYSRT_ERR_LOAD,
-                used ? "'%s': %s -r could not translate it to SPIR 1.2 for this device"
+                used ? "'%s': %s -r could not translate it to SPIR 1.2 for this device (%s)"
                      : "'%s': this device takes SPIR 1.2, not SPIR-V, and no llvm-spirv-15 or "
                        "llvm-spirv (SYSRT_LLVM_SPIRV) was found to translate it",
-                img->name, used);
+                img->name, used, why[0] ? why : "it said nothing");
   } else {
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
