@@ -957,11 +957,20 @@ static void pass(Cg *g)
 		for (int k = 0; k < lp->maxtau[v]; k++)
 			for (int64_t r = 0; r < lp->nrows; r++)
 				g->hist[v][k][r] = zero;
-	g->t = g->tmin;
-	step(g);
-	shift_state(g, next);
-	/* the steps between */
-	LLVMValueRef t1 = LLVMBuildAdd(g->b, g->tmin, ci64(g, 1), "");
+	/* Only full tiles peel: the edge copy runs rarely and is kept small (compile time) */
+	bool peel = g->full;
+	if (peel) {
+		g->t = g->tmin;
+		step(g);
+		shift_state(g, next);
+	} else {
+		for (int v = 0; v < u->nvars; v++)
+			for (int k = 0; k < lp->maxtau[v]; k++)
+				for (int64_t r = 0; r < lp->nrows; r++)
+					next[v][k][r] = zero;
+	}
+	/* the steps between (every step, without peeling) */
+	LLVMValueRef t1 = peel ? LLVMBuildAdd(g->b, g->tmin, ci64(g, 1), "") : g->tmin;
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
 	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time");
 	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "step");
@@ -980,7 +989,7 @@ static void pass(Cg *g)
 	LLVMValueRef t_loop = g->t;
 	LLVMValueRef hist_loop[MAXV][MAXTAU][MAXROWS];
 	memcpy(hist_loop, g->hist, sizeof hist_loop);
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, g->t, g->tmax, ""), body, exit);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, peel ? LLVMIntSLT : LLVMIntSLE, g->t, g->tmax, ""), body, exit);
 	LLVMPositionBuilderAtEnd(g->b, body);
 	step(g);
 	shift_state(g, next);
@@ -994,6 +1003,11 @@ static void pass(Cg *g)
 	LLVMBuildBr(g->b, head);
 	/* the last step, when the pass has more than one */
 	LLVMPositionBuilderAtEnd(g->b, exit);
+	if (!peel) {
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+		return;
+	}
 	LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->tmax, g->tmin, ""), last, done);
 	LLVMPositionBuilderAtEnd(g->b, last);
