@@ -67,10 +67,8 @@ int cmd_build(int argc, char **argv)
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
-	if (!p) {
-		arena_free(a);
-		return d.nfiles == 0 ? 2 : 1;
-	}
+	if (!p)
+		return drv_failed(a, &d);
 	if (tg) {
 		rc = gpu_build(a, &d, p, o.kernel, o.mapping, tg, gpu, emit, o.output);
 		arena_free(a);

@@ -358,10 +358,8 @@ int cmd_mappings(int argc, char **argv)
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
-	if (!p) {
-		arena_free(a);
-		return 1;
-	}
+	if (!p)
+		return drv_failed(a, &d);
 	int nk = 0;
 	for (Kernel *k = p->kernels; k; k = k->next)
 		nk += !o.kernel || strcmp(o.kernel, k->name) == 0;

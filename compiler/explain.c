@@ -320,10 +320,8 @@ int cmd_explain(int argc, char **argv)
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
-	if (!p) {
-		arena_free(a);
-		return 1;
-	}
+	if (!p)
+		return drv_failed(a, &d);
 	bool ok = true, any = false;
 	for (Mapping *m = p->mappings; m; m = m->next) {
 		if ((o.mapping && strcmp(o.mapping, m->name) != 0) || (o.kernel && strcmp(o.kernel, m->kernel->name) != 0))

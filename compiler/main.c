@@ -220,6 +220,12 @@ Program *drv_load(Arena *a, Diag *d, const Options *o)
 	return p;
 }
 
+int drv_failed(Arena *a, const Diag *d)
+{
+	arena_free(a);
+	return d->nfiles == 0 ? 2 : 1;
+}
+
 FILE *drv_open_output(const Options *o)
 {
 	if (!o->output || strcmp(o->output, "-") == 0)
@@ -267,10 +273,8 @@ static int cmd_check(int argc, char **argv)
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
-	if (!p && d.nfiles == 0) {
-		arena_free(a);
-		return 2; /* the input could not be read */
-	}
+	if (!p && d.nfiles == 0)
+		return drv_failed(a, &d);
 	bool ok = p != NULL;
 	/* the legality of every mapping (spacetime.c) */
 	for (Mapping *m = p ? p->mappings : NULL; m; m = m->next)
@@ -311,6 +315,8 @@ static int cmd_emit(int argc, char **argv)
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
+	if (!p)
+		return drv_failed(a, &d);
 	rc = 1;
 	if (p) {
 		FILE *f = drv_open_output(&o);

@@ -481,10 +481,8 @@ int cmd_run(int argc, char **argv)
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
-	if (!p) {
-		arena_free(a);
-		return 1;
-	}
+	if (!p)
+		return drv_failed(a, &d);
 	uint64_t seed = o.has_seed ? o.seed : fresh_seed();
 	bool ok = true, any = false, mapped = false;
 	for (Kernel *k = p->kernels; k; k = k->next) {

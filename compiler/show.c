@@ -1442,10 +1442,8 @@ int cmd_show(int argc, char **argv)
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
-	if (!p) {
-		arena_free(a);
-		return 1;
-	}
+	if (!p)
+		return drv_failed(a, &d);
 	/* the mapping: the one named, or the only one */
 	Mapping *m = NULL;
 	int count = 0;

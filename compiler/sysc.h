@@ -722,6 +722,9 @@ typedef struct {
 int drv_options(const char *cmd, const char *usage, int argc, char **argv, Options *o);
 /* Reads, parses and checks the input spec. NULL (after reporting) on failure. */
 Program *drv_load(Arena *a, Diag *d, const Options *o);
+/* After drv_load failed: frees the arena and gives the exit status, 2 when the input
+ * could not be read, 1 when it had errors. */
+int drv_failed(Arena *a, const Diag *d);
 /* The kernel's sizes from --size over its defaults; false after a message. */
 bool drv_sizes(const char *cmd, const Ure *u, const Options *o, Sizes *sz);
 FILE *drv_open_output(const Options *o);
