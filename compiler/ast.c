@@ -105,6 +105,23 @@ int ast_count(const Expr *list)
 	return n;
 }
 
+const Expr *expr_rec_ref(const Expr *e)
+{
+	if (!e)
+		return NULL;
+	if (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC)
+		return e;
+	for (const Expr *a = e->args; a; a = a->next) {
+		const Expr *r = expr_rec_ref(a);
+		if (r)
+			return r;
+	}
+	const Expr *r = expr_rec_ref(e->a);
+	if (!r)
+		r = expr_rec_ref(e->b);
+	return r ? r : expr_rec_ref(e->c);
+}
+
 bool expr_data_free(const Expr *e)
 {
 	if (!e)

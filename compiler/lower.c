@@ -108,6 +108,42 @@ bool lower_intra_pass(const Map *mp, const UreDep *dep, int64_t *w, int *count)
 	return found;
 }
 
+void lower_row_coords(const LoopProg *lp, int64_t row, int64_t *rowc)
+{
+	for (int i = lp->nregdims - 1; i >= 0; i--) {
+		int r = lp->regdim[i];
+		rowc[r] = lp->pmin[r] + row % lp->pext[r];
+		row /= lp->pext[r];
+	}
+}
+
+/* Whether the schedule is the unit vector of transform loop c (time = w_c). */
+static bool time_is(const LoopProg *lp, int c)
+{
+	int n = lp->mp->n;
+	for (int i = 0; i < n; i++)
+		if (lp->T[n - 1][i] != (i == c))
+			return false;
+	return true;
+}
+
+LoopCoord lower_coord(const LoopProg *lp, const int64_t *rowc, int c, int64_t lanes)
+{
+	const Map *mp = lp->mp;
+	LoopCoord k = {0, lp->Tinv[c][lp->lane], lp->Tinv[c][mp->n - 1], false};
+	for (int r = 0; r < mp->nspace; r++)
+		k.alpha += lp->Tinv[c][r] * (r == lp->lane ? lp->pmin[r] : rowc[r]);
+	const MapLoop *ml = &mp->loops[mp->st[c]];
+	int64_t fixed = ml->span ? ml->span / ml->stride : 0;
+	int64_t lo = k.alpha + (k.beta < 0 ? k.beta * (lanes - 1) : 0);
+	int64_t hi = k.alpha + (k.beta > 0 ? k.beta * (lanes - 1) : 0);
+	if (k.gamma == 0 && fixed)
+		k.proven = lo >= 0 && hi < fixed;
+	else if (k.gamma == 1 && k.beta == 0 && k.alpha == 0 && time_is(lp, c))
+		k.proven = true; /* w_c = t, and t runs over exactly [0, extent) */
+	return k;
+}
+
 typedef struct {
 	const char *name;
 	bool (*run)(Arena *a, LoopProg *lp);

@@ -311,6 +311,8 @@ Expr *ast_append(Expr *list, Expr *e); /* list may be NULL; returns the head */
 int ast_count(const Expr *list);
 
 const char *op_str(Op op);
+/* The first recurrence reference in e, or NULL (an output reads one). */
+const Expr *expr_rec_ref(const Expr *e);
 /* Whether an expression reads no tensor and no recurrence (an index condition). */
 bool expr_data_free(const Expr *e);
 /* Prints an expression in source syntax, parenthesised where needed. */
@@ -681,6 +683,17 @@ bool loop_retime(Arena *a, LoopProg *lp);
 bool loop_shuffle(Arena *a, LoopProg *lp);
 bool loop_pack(Arena *a, LoopProg *lp);
 bool loop_vregalloc(Arena *a, LoopProg *lp);
+
+/* What the backends ask of the loop IR about one PE (lower.c). The row's PE
+ * coordinates per space row (the lane's left at its pmin): */
+void lower_row_coords(const LoopProg *lp, int64_t row, int64_t *rowc);
+/* Transform loop c at this row is alpha + beta * lane + gamma * t; `proven` when that
+ * stays inside the tile for every lane < lanes and every step (no check needed). */
+typedef struct {
+	int64_t alpha, beta, gamma;
+	bool proven;
+} LoopCoord;
+LoopCoord lower_coord(const LoopProg *lp, const int64_t *rowc, int c, int64_t lanes);
 
 /* analyses the passes share (lower.c) */
 AccessKind lower_access(const LoopProg *lp, const Expr *index);

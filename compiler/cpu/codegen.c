@@ -637,27 +637,6 @@ static Val cg_expr(Cg *g, const Expr *e, const Point *pt, Val mask)
 
 /* ---- the point of a register row ---- */
 
-/* w_c = alpha + beta * lane + gamma * t for transform loop c in this row. */
-static void coords(Cg *g, int c, int64_t *alpha, int64_t *beta, int64_t *gamma)
-{
-	const LoopProg *lp = g->lp;
-	int n = g->mp->n;
-	*alpha = 0;
-	for (int r = 0; r < g->mp->nspace; r++)
-		*alpha += lp->Tinv[c][r] * (r == lp->lane ? lp->pmin[r] : g->rowc[r]);
-	*beta = lp->Tinv[c][lp->lane];
-	*gamma = lp->Tinv[c][n - 1];
-}
-
-static bool time_is(const LoopProg *lp, int c)
-{
-	int n = lp->mp->n;
-	for (int i = 0; i < n; i++)
-		if (lp->T[n - 1][i] != (i == c))
-			return false;
-	return true;
-}
-
 static void make_point(Cg *g, Point *pt)
 {
 	const Map *mp = g->mp;
@@ -665,20 +644,10 @@ static void make_point(Cg *g, Point *pt)
 	pt->valid = (Val){ci1(g, true), false};
 	for (int c = 0; c < mp->n; c++) {
 		int l = mp->st[c];
-		int64_t al, be, ga;
-		coords(g, c, &al, &be, &ga);
-		LLVMValueRef s = LLVMBuildAdd(g->b, ci64(g, al), LLVMBuildMul(g->b, ci64(g, ga), g->t, ""), "");
-		w[l] = be ? (Val){LLVMBuildAdd(g->b, splat(g, s), iota(g, be), "w"), true} : (Val){s, false};
-		/* inside the tile box: proven where the bounds are known */
-		const MapLoop *ml = &mp->loops[l];
-		int64_t fixed = ml->span ? ml->span / ml->stride : 0;
-		int64_t lo = al + (be < 0 ? be * (int64_t)(g->L - 1) : 0), hi = al + (be > 0 ? be * (int64_t)(g->L - 1) : 0);
-		bool proven = false;
-		if (ga == 0 && fixed)
-			proven = lo >= 0 && hi < fixed;
-		else if (ga == 1 && be == 0 && al == 0 && time_is(g->lp, c))
-			proven = true; /* w_c = t over exactly [0, extent) */
-		if (!proven) {
+		LoopCoord k = lower_coord(g->lp, g->rowc, c, g->L);
+		LLVMValueRef s0 = LLVMBuildAdd(g->b, ci64(g, k.alpha), LLVMBuildMul(g->b, ci64(g, k.gamma), g->t, ""), "");
+		w[l] = k.beta ? (Val){LLVMBuildAdd(g->b, splat(g, s0), iota(g, k.beta), "w"), true} : (Val){s0, false};
+		if (!k.proven) {
 			Val in = and_(g, icmp(g, LLVMIntSGE, w[l], (Val){ci64(g, 0), false}),
 			              icmp(g, LLVMIntSLT, w[l], (Val){g->ext[l], false}));
 			pt->valid = and_(g, pt->valid, in);
@@ -706,32 +675,8 @@ static void make_point(Cg *g, Point *pt)
 
 static void set_row(Cg *g, int64_t row)
 {
-	const LoopProg *lp = g->lp;
 	g->row = (int)row;
-	int64_t rem = row;
-	for (int i = lp->nregdims - 1; i >= 0; i--) {
-		int r = lp->regdim[i];
-		g->rowc[r] = lp->pmin[r] + rem % lp->pext[r];
-		rem /= lp->pext[r];
-	}
-}
-
-/* The first recurrence reference in e (an output reads exactly one). */
-static const Expr *rec_ref(const Expr *e)
-{
-	if (!e)
-		return NULL;
-	if (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC)
-		return e;
-	for (const Expr *a = e->args; a; a = a->next) {
-		const Expr *r = rec_ref(a);
-		if (r)
-			return r;
-	}
-	const Expr *r = rec_ref(e->a);
-	if (!r)
-		r = rec_ref(e->b);
-	return r ? r : rec_ref(e->c);
+	lower_row_coords(g->lp, row, g->rowc);
 }
 
 static void store_outputs(Cg *g, int v, const Point *pt)
@@ -740,7 +685,7 @@ static void store_outputs(Cg *g, int v, const Point *pt)
 	for (int o = 0; o < u->nouts; o++) {
 		const Eqn *e = u->outs[o];
 		/* the output is written where the point it reads is computed */
-		const Expr *ref = rec_ref(e->rhs);
+		const Expr *ref = expr_rec_ref(e->rhs);
 		if (!ref || ure_var_index(u, ref->name) != v)
 			continue;
 		Val m = pt->valid;

@@ -467,26 +467,6 @@ static LLVMValueRef cg_expr(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 
 /* ---- the point of a register row ---- */
 
-/* w_c = alpha + beta * lane + gamma * t for transform loop c in this row. */
-static void coords(GpuCg *g, int c, int64_t *alpha, int64_t *beta, int64_t *gamma)
-{
-	const LoopProg *lp = g->lp;
-	*alpha = 0;
-	for (int r = 0; r < g->mp->nspace; r++)
-		*alpha += lp->Tinv[c][r] * (r == lp->lane ? lp->pmin[r] : g->rowc[r]);
-	*beta = lp->Tinv[c][lp->lane];
-	*gamma = lp->Tinv[c][g->mp->n - 1];
-}
-
-static bool time_is(const LoopProg *lp, int c)
-{
-	int n = lp->mp->n;
-	for (int i = 0; i < n; i++)
-		if (lp->T[n - 1][i] != (i == c))
-			return false;
-	return true;
-}
-
 static void make_point(GpuCg *g, Point *pt)
 {
 	const Map *mp = g->mp;
@@ -495,21 +475,11 @@ static void make_point(GpuCg *g, Point *pt)
 	pt->valid = g->lane_ok;
 	for (int c = 0; c < mp->n; c++) {
 		int l = mp->st[c];
-		int64_t al, be, ga;
-		coords(g, c, &al, &be, &ga);
-		w[l] = add(g, ci64(g, al), mul(g, ci64(g, ga), g->t));
-		if (be)
-			w[l] = add(g, w[l], mul(g, g->lane, ci64(g, be)));
-		/* inside the tile box: proven where the bounds are known */
-		const MapLoop *ml = &mp->loops[l];
-		int64_t fixed = ml->span ? ml->span / ml->stride : 0;
-		int64_t lo = al + (be < 0 ? be * (L - 1) : 0), hi = al + (be > 0 ? be * (L - 1) : 0);
-		bool proven = false;
-		if (ga == 0 && fixed)
-			proven = lo >= 0 && hi < fixed;
-		else if (ga == 1 && be == 0 && al == 0 && time_is(g->lp, c))
-			proven = true; /* w_c = t over exactly [0, extent) */
-		if (!proven) {
+		LoopCoord k = lower_coord(g->lp, g->rowc, c, L);
+		w[l] = add(g, ci64(g, k.alpha), mul(g, ci64(g, k.gamma), g->t));
+		if (k.beta)
+			w[l] = add(g, w[l], mul(g, g->lane, ci64(g, k.beta)));
+		if (!k.proven) {
 			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, w[l], ci64(g, 0), ""),
 			                               LLVMBuildICmp(g->b, LLVMIntSLT, w[l], g->ext[l], ""), "");
 			pt->valid = and_(g, pt->valid, in);
@@ -537,32 +507,8 @@ static void make_point(GpuCg *g, Point *pt)
 
 static void set_row(GpuCg *g, int64_t row)
 {
-	const LoopProg *lp = g->lp;
 	g->row = (int)row;
-	int64_t rem = row;
-	for (int i = lp->nregdims - 1; i >= 0; i--) {
-		int r = lp->regdim[i];
-		g->rowc[r] = lp->pmin[r] + rem % lp->pext[r];
-		rem /= lp->pext[r];
-	}
-}
-
-/* The first recurrence reference in e (an output reads exactly one). */
-static const Expr *rec_ref(const Expr *e)
-{
-	if (!e)
-		return NULL;
-	if (e->kind == EX_CALL && e->sym && e->sym->kind == SYM_REC)
-		return e;
-	for (const Expr *a = e->args; a; a = a->next) {
-		const Expr *r = rec_ref(a);
-		if (r)
-			return r;
-	}
-	const Expr *r = rec_ref(e->a);
-	if (!r)
-		r = rec_ref(e->b);
-	return r ? r : rec_ref(e->c);
+	lower_row_coords(g->lp, row, g->rowc);
 }
 
 static void store_outputs(GpuCg *g, int v, const Point *pt)
@@ -571,7 +517,7 @@ static void store_outputs(GpuCg *g, int v, const Point *pt)
 	for (int o = 0; o < u->nouts; o++) {
 		const Eqn *e = u->outs[o];
 		/* the output is written where the point it reads is computed */
-		const Expr *ref = rec_ref(e->rhs);
+		const Expr *ref = expr_rec_ref(e->rhs);
 		if (!ref || ure_var_index(u, ref->name) != v)
 			continue;
 		LLVMValueRef m = pt->valid;
