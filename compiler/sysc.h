@@ -613,10 +613,8 @@ void enum_write_mapping(Buf *b, const Ure *u, const Design *d, const char *name)
  *   rows            every register-row PE coordinate, unrolled
  *   lanes           the lane coordinate: one vector
  *
- * Propagated inputs do not travel: each PE reads them where it uses them, which
- * frees the schedule from their dependences. lower_map then retimes: it picks the
- * schedule (same space rows) that makes the most memory accesses uniform or
- * contiguous across lanes, among those still causal for the values that do travel.
+ * lower_map runs the passes, one file each: loopgen, retime, shuffle, pack,
+ * vregalloc (lower.c's opening comment says what each decides).
  */
 typedef enum { ACC_UNIFORM, ACC_CONTIG, ACC_GATHER } AccessKind;
 
