@@ -63,4 +63,8 @@ echo "== timings (sampled check)"
 "$check" --device=$kind --bench 5 "$s/gemm.sys" "$out/gemm.$ext" M=4096,N=4096,K=4096 || fail=1
 "$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
 "$check" --device=$kind --bench 5 "$s/conv1d.sys" "$out/conv1d.$ext" N=1000000,K=63 || fail=1
+if [ "$kind" = cuda ] && python3 -c 'import torch' 2>/dev/null; then
+  echo "== the vendor libraries on the same GPU (cuBLAS, cuDNN; TF32 off)"
+  python3 "$root/bench/gpu/vendor.py" || fail=1
+fi
 exit $fail
