@@ -70,16 +70,19 @@ static const char *sym_what(SymKind k)
 	return "name";
 }
 
+static bool is_builtin(const char *name, int *arity);
+
 static Sym *declare(Sema *s, SymKind kind, const char *name, SrcLoc loc)
 {
 	Sym *old = lookup(s, name);
+	int arity;
+	if (is_builtin(name, &arity)) {
+		diag_error(s->diag, loc, "'%s' is a builtin function and cannot be redefined", name);
+		return NULL;
+	}
 	if (old) {
-		if (old->kind == SYM_BUILTIN)
-			diag_error(s->diag, loc, "'%s' is a builtin function and cannot be redefined", name);
-		else {
-			diag_error(s->diag, loc, "redefinition of '%s'", name);
-			diag_note(s->diag, old->loc, "previous definition of %s '%s' is here", sym_what(old->kind), name);
-		}
+		diag_error(s->diag, loc, "redefinition of '%s'", name);
+		diag_note(s->diag, old->loc, "previous definition of %s '%s' is here", sym_what(old->kind), name);
 		return NULL;
 	}
 	if (s->nsyms == MAXSYMS) {
@@ -783,6 +786,11 @@ static void check_tensor(Sema *s, Tensor *t)
 	if (t->type == TY_I16)
 		t->add_shift = 0;
 	for (Attr *a = t->attrs; a; a = a->next) {
+		for (Attr *b = t->attrs; b != a; b = b->next)
+			if (strcmp(a->key, b->key) == 0) {
+				diag_error(s->diag, a->loc, "attribute '%s' is given twice", a->key);
+				diag_note(s->diag, b->loc, "first given here");
+			}
 		int64_t v = 0;
 		if (strcmp(a->key, "block_axis") == 0 && type_is_mx(t->type)) {
 			if (!a->value || !const_int(a->value, &v) || v < 0 || v >= t->rank)
