@@ -2,8 +2,10 @@
  * types.c: the element types of the .sys language and how arithmetic widens them.
  *
  * Narrow storage types (FP8, MX, FP6, FP4, BF16, F16) are exactly representable in f32,
- * so arithmetic on them happens in f32 unless the equation declares another type;
- * i16 (dynamic fixed point) multiplies into i32 (see docs/formats.md and numerics.md §8).
+ * so arithmetic on them happens in f32 unless the equation declares another type. i16
+ * is dynamic fixed point: a tensor holds the reals q * 2^Es, and arithmetic on them is
+ * f32 as well (the INT32 chunked dot of numerics.md §8 is sysfmt_dfp16_dot's); only i32
+ * is integer arithmetic.
  */
 #include "sysc.h"
 
@@ -61,9 +63,10 @@ bool type_is_value(Type t)
 
 Type type_arith(Type t)
 {
-	if (type_is_float(t))
+	/* i16 is dynamic fixed point: its values are reals q * 2^Es, computed on in f32 */
+	if (type_is_float(t) || t == TY_I16)
 		return TY_F32;
-	if (type_is_int(t))
+	if (t == TY_I32)
 		return TY_I32;
 	return t;
 }
