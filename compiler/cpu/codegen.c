@@ -1196,9 +1196,8 @@ char *cpu_desc(Arena *a, const Map *mp, const char *target)
 	return s;
 }
 
-LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym, int vector_bits)
+LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym)
 {
-	(void)vector_bits;
 	Cg *g = calloc(1, sizeof(Cg));
 	if (!g)
 		return NULL;

@@ -56,7 +56,7 @@ LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 			(*failed)++;
 			continue;
 		}
-		LLVMModuleRef one = cpu_emit(a, lp, ctx, cpu_symbol(a, mp), 0);
+		LLVMModuleRef one = cpu_emit(a, lp, ctx, cpu_symbol(a, mp));
 		if (!mod) {
 			mod = one;
 		} else if (LLVMLinkModules2(mod, one)) {

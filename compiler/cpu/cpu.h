@@ -22,7 +22,7 @@ char *cpu_symbol(Arena *a, const Map *mp);
 /* The description text of the ABI (tensors, types, extents as affine forms). */
 char *cpu_desc(Arena *a, const Map *mp, const char *target);
 
-LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym, int vector_bits);
+LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym);
 LLVMTargetMachineRef cpu_target(char **err);
 /* Verifies, then optimizes the module at O3 for tm. False with *err on failure. */
 bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);
