@@ -105,6 +105,25 @@ int ast_count(const Expr *list)
 	return n;
 }
 
+int64_t expr_flops(const Expr *e)
+{
+	if (!e)
+		return 0;
+	switch (e->kind) {
+	case EX_COND: {
+		int64_t a = expr_flops(e->b), b = expr_flops(e->c);
+		return a > b ? a : b;
+	}
+	case EX_BINARY:
+		return expr_flops(e->a) + expr_flops(e->b) +
+		       (e->type == TY_F32 && (e->op == OP_ADD || e->op == OP_SUB || e->op == OP_MUL || e->op == OP_DIV));
+	case EX_CALL:
+		return e->sym ? 0 : expr_flops(e->args) + (e->args ? expr_flops(e->args->next) : 0);
+	default:
+		return expr_flops(e->a);
+	}
+}
+
 const Expr *expr_rec_ref(const Expr *e)
 {
 	if (!e)

@@ -311,6 +311,9 @@ Expr *ast_append(Expr *list, Expr *e); /* list may be NULL; returns the head */
 int ast_count(const Expr *list);
 
 const char *op_str(Op op);
+/* Floating-point operations of e at one point, the costlier branch of every choice
+ * (what `sysc run` and the GPU check count for GFLOP/s). */
+int64_t expr_flops(const Expr *e);
 /* The first recurrence reference in e, or NULL (an output reads one). */
 const Expr *expr_rec_ref(const Expr *e);
 /* Whether an expression reads no tensor and no recurrence (an index condition). */

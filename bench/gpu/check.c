@@ -29,26 +29,6 @@ static bool same_bits(double a, double b)
 	return memcmp(&a, &b, sizeof a) == 0;
 }
 
-/* f32 operations at one point (the costlier branch of a choice), as sysc run counts */
-static int64_t flops(const Expr *e)
-{
-	if (!e)
-		return 0;
-	switch (e->kind) {
-	case EX_COND: {
-		int64_t a = flops(e->b), b = flops(e->c);
-		return a > b ? a : b;
-	}
-	case EX_BINARY:
-		return flops(e->a) + flops(e->b) +
-		       (e->type == TY_F32 && (e->op == OP_ADD || e->op == OP_SUB || e->op == OP_MUL || e->op == OP_DIV));
-	case EX_CALL:
-		return e->sym ? 0 : flops(e->args) + (e->args ? flops(e->args->next) : 0);
-	default:
-		return flops(e->a);
-	}
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -162,7 +142,7 @@ int main(int argc, char **argv)
 		}
 		int64_t fl = 0;
 		for (int v = 0; v < u->nvars; v++)
-			fl += flops(u->vars[v].eqn->rhs);
+			fl += expr_flops(u->vars[v].eqn->rhs);
 		double work = (double)fl * (double)domain_points(u, &sz);
 		int64_t sizes[AFF_MAXP];
 		for (int i = 0; i < k->nparams; i++)
