@@ -26,6 +26,7 @@
  * bit for bit.
  */
 #include "cpu.h"
+#include "llvmgen.h"
 #include "sysfmt.h"
 
 #include <stdlib.h>
@@ -63,6 +64,7 @@ typedef struct {
 	LLVMValueRef bound[URE_MAXL];
 	LLVMValueRef ext[MAP_MAXL];
 	LLVMValueRef outer[MAP_MAXL];
+	LgFunc lf; /* the shared helpers' view of this function (llvmgen.h) */
 	LLVMValueRef t, tmin, tmax;
 	bool full;
 	int row;
@@ -206,15 +208,6 @@ static LLVMValueRef any_lane(Cg *g, LLVMValueRef mask)
 	return intrinsic(g, "llvm.vector.reduce.or", over, 1, args, 1);
 }
 
-/* An affine combination of the sizes, as an i64 value. */
-static LLVMValueRef affine(Cg *g, Affine x)
-{
-	LLVMValueRef v = ci64(g, x.c0);
-	for (int i = 0; i < AFF_MAXP; i++)
-		if (x.coef[i])
-			v = LLVMBuildAdd(g->b, v, LLVMBuildMul(g->b, ci64(g, x.coef[i]), g->size[i], ""), "");
-	return v;
-}
 
 /* ---- expressions ---- */
 
@@ -774,45 +767,13 @@ static void step(Cg *g)
 		}
 }
 
-/* ---- loops ---- */
-
-typedef struct {
-	LLVMBasicBlockRef head, body, exit;
-	LLVMValueRef iv;
-} Loop_;
-
-static Loop_ loop_begin(Cg *g, LLVMValueRef from, LLVMValueRef to_incl, const char *name)
-{
-	Loop_ l;
-	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-	l.head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
-	l.body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "body");
-	l.exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "exit");
-	LLVMBuildBr(g->b, l.head);
-	LLVMPositionBuilderAtEnd(g->b, l.head);
-	l.iv = LLVMBuildPhi(g->b, g->i64, name);
-	LLVMAddIncoming(l.iv, &from, &pre, 1);
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, l.iv, to_incl, ""), l.body, l.exit);
-	LLVMPositionBuilderAtEnd(g->b, l.body);
-	return l;
-}
-
-static void loop_end(Cg *g, Loop_ *l)
-{
-	LLVMValueRef next = LLVMBuildAdd(g->b, l->iv, ci64(g, 1), "");
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
-	LLVMAddIncoming(l->iv, &next, &latch, 1);
-	LLVMBuildBr(g->b, l->head);
-	LLVMPositionBuilderAtEnd(g->b, l->exit);
-}
-
 /* ---- packed panels ---- */
 
 /* Copies this pass's panels: panel[t - tmin][row] = the element that row reads at t
  * (0 where it would fall outside its tensor: such a PE never uses it). */
 static void fill_panels(Cg *g, LLVMValueRef *tlen)
 {
-	Loop_ l = loop_begin(g, g->tmin, g->tmax, "pack");
+	LgLoop l = lg_loop_begin(&g->lf, g->tmin, g->tmax, "pack");
 	g->t = l.iv;
 	LLVMValueRef base = LLVMBuildMul(g->b, LLVMBuildSub(g->b, l.iv, g->tmin, ""), ci64(g, g->lp->nrows), "");
 	for (int64_t r = 0; r < g->lp->nrows; r++) {
@@ -841,7 +802,7 @@ static void fill_panels(Cg *g, LLVMValueRef *tlen)
 			LLVMBuildStore(g->b, v, LLVMBuildGEP2(g->b, g->f32, g->pk[i].panel, &at, 1, ""));
 		}
 	}
-	loop_end(g, &l);
+	lg_loop_end(&g->lf, &l);
 }
 
 /* A panel depends on some of the loops around the array only (a[i][k] on io, not
@@ -964,31 +925,11 @@ static void pass(Cg *g)
 }
 
 /* Chooses the full-tile copy of the pass when no tiled loop reaches past its bound. */
-static void pass_both(Cg *g)
+static void pass_both(void *arg)
 {
-	const Map *mp = g->mp;
-	LLVMValueRef full = ci1(g, true);
-	bool any = false;
-	for (int j = 0; j < g->u->nloops; j++) {
-		LLVMValueRef base = ci64(g, 0);
-		int64_t cover = 1;
-		bool tiled = false;
-		for (int l = 0; l < mp->nloops; l++) {
-			const MapLoop *ml = &mp->loops[l];
-			if (ml->orig != j)
-				continue;
-			tiled |= ml->span != 0;
-			if (ml->st < 0)
-				base = LLVMBuildAdd(g->b, base, LLVMBuildMul(g->b, ci64(g, ml->stride), g->outer[l], ""), "");
-			else
-				cover += (ml->span / ml->stride - 1) * ml->stride;
-		}
-		if (!tiled)
-			continue;
-		any = true;
-		LLVMValueRef end = LLVMBuildAdd(g->b, base, ci64(g, cover), "");
-		full = LLVMBuildAnd(g->b, full, LLVMBuildICmp(g->b, LLVMIntSLE, end, g->bound[j], ""), "");
-	}
+	Cg *g = arg;
+	bool any;
+	LLVMValueRef full = lg_full_tile(&g->lf, &any);
 	if (!any) {
 		g->full = true;
 		pass(g);
@@ -1009,43 +950,19 @@ static void pass_both(Cg *g)
 	LLVMPositionBuilderAtEnd(g->b, done);
 }
 
-/* The sequential loops around the array, outermost first, then the pass. */
-static void sequential(Cg *g, int from)
-{
-	const Map *mp = g->mp;
-	for (int l = from; l < mp->nloops; l++) {
-		if (mp->loops[l].st >= 0 || mp->loops[l].parallel)
-			continue;
-		Loop_ lo = loop_begin(g, ci64(g, 0), LLVMBuildSub(g->b, g->ext[l], ci64(g, 1), ""), mp->loops[l].name);
-		g->outer[l] = lo.iv;
-		sequential(g, l + 1);
-		loop_end(g, &lo);
-		return;
-	}
-	pass_both(g);
-}
-
 /* ---- the module ---- */
 
-static LLVMValueRef extent_of(Cg *g, int l)
-{
-	const MapLoop *ml = &g->mp->loops[l];
-	LLVMValueRef span = ml->span ? ci64(g, ml->span) : g->bound[ml->orig];
-	return LLVMBuildSDiv(g->b, LLVMBuildAdd(g->b, span, ci64(g, ml->stride - 1), ""), ci64(g, ml->stride), "");
-}
-
+/* Loads the sizes of the function being built, and its extents. */
 static void load_sizes(Cg *g, LLVMValueRef sizes)
 {
+	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, g->mp, g->size, g->bound, g->ext, g->outer};
 	int i = 0;
 	for (const Ident *p = g->u->k->params; p; p = p->next, i++) {
 		LLVMValueRef idx = ci64(g, i);
 		LLVMValueRef ptr = LLVMBuildGEP2(g->b, g->i64, sizes, &idx, 1, "");
 		g->size[i] = LLVMBuildLoad2(g->b, g->i64, ptr, p->name);
 	}
-	for (int j = 0; j < g->u->nloops; j++)
-		g->bound[j] = affine(g, g->u->bound[j]);
-	for (int l = 0; l < g->mp->nloops; l++)
-		g->ext[l] = extent_of(g, l);
+	lg_extents(&g->lf);
 }
 
 static void emit_count(Cg *g, const char *sym)
@@ -1086,7 +1003,7 @@ static void emit_run(Cg *g, const char *sym)
 			dims[d++] = x;
 		for (int k = t->rank - 1; k >= 0; k--) {
 			g->tstride[ti][k] = s;
-			s = LLVMBuildMul(g->b, s, affine(g, aff_of_expr(dims[k], u->k)), "");
+			s = LLVMBuildMul(g->b, s, lg_affine(&g->lf, aff_of_expr(dims[k], u->k)), "");
 		}
 		g->tlen[ti] = s;
 	}
@@ -1140,7 +1057,7 @@ static void emit_run(Cg *g, const char *sym)
 		LLVMBuildStore(g->b, ci64(g, -1), g->pk[0].filled);
 	}
 	/* the work items */
-	Loop_ w = loop_begin(g, LLVMGetParam(g->fn, 2), LLVMBuildSub(g->b, LLVMGetParam(g->fn, 3), ci64(g, 1), ""), "item");
+	LgLoop w = lg_loop_begin(&g->lf, LLVMGetParam(g->fn, 2), LLVMBuildSub(g->b, LLVMGetParam(g->fn, 3), ci64(g, 1), ""), "item");
 	LLVMValueRef rem = w.iv;
 	for (int l = mp->nloops - 1; l >= 0; l--) {
 		if (mp->loops[l].st >= 0 || !mp->loops[l].parallel)
@@ -1159,11 +1076,11 @@ static void emit_run(Cg *g, const char *sym)
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->spilled[v])
 			g->spill[v] = LLVMBuildCall2(g->b, mft, mallocf, &spill_size[v], 1, "spill");
-	sequential(g, 0);
+	lg_sequential(&g->lf, 0, pass_both, g);
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->spilled[v])
 			LLVMBuildCall2(g->b, fft, freef, &g->spill[v], 1, "");
-	loop_end(g, &w);
+	lg_loop_end(&g->lf, &w);
 	for (int i = 0; i < g->npk; i++)
 		LLVMBuildCall2(g->b, fft, freef, &g->pk[i].panel, 1, "");
 	LLVMBuildRetVoid(g->b);

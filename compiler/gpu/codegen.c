@@ -25,6 +25,7 @@
  */
 #include "gpu/gpu.h"
 #include "cpu/cpu.h"
+#include "llvmgen.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,7 @@ struct GpuCg {
 	LLVMValueRef bound[URE_MAXL];
 	LLVMValueRef ext[MAP_MAXL];
 	LLVMValueRef outer[MAP_MAXL];
+	LgFunc lf; /* the shared helpers' view of the kernel (llvmgen.h) */
 	LLVMValueRef t, tmin, tmax;
 	bool full;
 	int row;
@@ -176,15 +178,6 @@ static LLVMValueRef add(GpuCg *g, LLVMValueRef x, LLVMValueRef y)
 static LLVMValueRef mul(GpuCg *g, LLVMValueRef x, LLVMValueRef y)
 {
 	return LLVMBuildMul(g->b, x, y, "");
-}
-
-static LLVMValueRef affine(GpuCg *g, Affine x)
-{
-	LLVMValueRef v = ci64(g, x.c0);
-	for (int i = 0; i < AFF_MAXP; i++)
-		if (x.coef[i])
-			v = add(g, v, mul(g, ci64(g, x.coef[i]), g->size[i]));
-	return v;
 }
 
 static int tensor_index(GpuCg *g, const Tensor *t)
@@ -569,38 +562,6 @@ static void step(GpuCg *g)
 	g->nshifted = 0;
 }
 
-/* ---- loops ---- */
-
-typedef struct {
-	LLVMBasicBlockRef head, exit;
-	LLVMValueRef iv;
-} Loop_;
-
-static Loop_ loop_begin(GpuCg *g, LLVMValueRef from, LLVMValueRef to_incl, const char *name)
-{
-	Loop_ l;
-	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-	l.head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
-	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "body");
-	l.exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "exit");
-	LLVMBuildBr(g->b, l.head);
-	LLVMPositionBuilderAtEnd(g->b, l.head);
-	l.iv = LLVMBuildPhi(g->b, g->i64, name);
-	LLVMAddIncoming(l.iv, &from, &pre, 1);
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLE, l.iv, to_incl, ""), body, l.exit);
-	LLVMPositionBuilderAtEnd(g->b, body);
-	return l;
-}
-
-static void loop_end(GpuCg *g, Loop_ *l)
-{
-	LLVMValueRef next = add(g, l->iv, ci64(g, 1));
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
-	LLVMAddIncoming(l->iv, &next, &latch, 1);
-	LLVMBuildBr(g->b, l->head);
-	LLVMPositionBuilderAtEnd(g->b, l->exit);
-}
-
 /* The state after a step: what entered each delay line. */
 static void shift_state(GpuCg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
 {
@@ -673,30 +634,11 @@ static void pass(GpuCg *g)
 
 /* The full-tile copy of the pass when no tiled loop reaches past its bound; the
  * condition is the same for every lane of the array. */
-static void pass_both(GpuCg *g)
+static void pass_both(void *arg)
 {
-	const Map *mp = g->mp;
-	LLVMValueRef full = ci1(g, true);
-	bool any = false;
-	for (int j = 0; j < g->u->nloops; j++) {
-		LLVMValueRef base = ci64(g, 0);
-		int64_t cover = 1;
-		bool tiled = false;
-		for (int l = 0; l < mp->nloops; l++) {
-			const MapLoop *ml = &mp->loops[l];
-			if (ml->orig != j)
-				continue;
-			tiled |= ml->span != 0;
-			if (ml->st < 0)
-				base = add(g, base, mul(g, ci64(g, ml->stride), g->outer[l]));
-			else
-				cover += (ml->span / ml->stride - 1) * ml->stride;
-		}
-		if (!tiled)
-			continue;
-		any = true;
-		full = LLVMBuildAnd(g->b, full, LLVMBuildICmp(g->b, LLVMIntSLE, add(g, base, ci64(g, cover)), g->bound[j], ""), "");
-	}
+	GpuCg *g = arg;
+	bool any;
+	LLVMValueRef full = lg_full_tile(&g->lf, &any);
 	/* Known issue: on PoCL (the local-memory exchange's device), the full-tile copy of
 	 * conv1d's inputs_stay gives wrong results where the edge copy, doing the same with
 	 * more checks, is right; until that is understood, local-memory kernels run the
@@ -719,22 +661,6 @@ static void pass_both(GpuCg *g)
 	pass(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
-}
-
-/* The sequential loops around the array, outermost first, then the pass. */
-static void sequential(GpuCg *g, int from)
-{
-	const Map *mp = g->mp;
-	for (int l = from; l < mp->nloops; l++) {
-		if (mp->loops[l].st >= 0 || mp->loops[l].parallel)
-			continue;
-		Loop_ lo = loop_begin(g, ci64(g, 0), LLVMBuildSub(g->b, g->ext[l], ci64(g, 1), ""), mp->loops[l].name);
-		g->outer[l] = lo.iv;
-		sequential(g, l + 1);
-		loop_end(g, &lo);
-		return;
-	}
-	pass_both(g);
 }
 
 /* ---- the layout and the description ---- */
@@ -832,13 +758,6 @@ static char *describe(GpuCg *g, const char *sym)
 
 /* ---- the kernel ---- */
 
-static LLVMValueRef extent_of(GpuCg *g, int l)
-{
-	const MapLoop *ml = &g->mp->loops[l];
-	LLVMValueRef span = ml->span ? ci64(g, ml->span) : g->bound[ml->orig];
-	return LLVMBuildSDiv(g->b, add(g, span, ci64(g, ml->stride - 1)), ci64(g, ml->stride), "");
-}
-
 static void emit_kernel(GpuCg *g, const char *sym)
 {
 	const Map *mp = g->mp;
@@ -881,10 +800,8 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	LLVMValueRef scr = scratch ? LLVMGetParam(g->fn, (unsigned)p++) : NULL;
 	LLVMValueRef first = LLVMGetParam(g->fn, (unsigned)p++);
 	LLVMSetValueName2(first, "first_item", 10);
-	for (int j = 0; j < u->nloops; j++)
-		g->bound[j] = affine(g, u->bound[j]);
-	for (int l = 0; l < mp->nloops; l++)
-		g->ext[l] = extent_of(g, l);
+	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, mp, g->size, g->bound, g->ext, g->outer};
+	lg_extents(&g->lf);
 	ti = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
 		LLVMValueRef s = ci64(g, 1);
@@ -894,7 +811,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 			dims[d++] = x;
 		for (int k = t->rank - 1; k >= 0; k--) {
 			g->tstride[ti][k] = s;
-			s = mul(g, s, affine(g, aff_of_expr(dims[k], u->k)));
+			s = mul(g, s, lg_affine(&g->lf, aff_of_expr(dims[k], u->k)));
 		}
 	}
 	/* the time range of a pass */
@@ -963,7 +880,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 				g->spill[v] = LLVMBuildGEP2(g->b, g->f32, scr, &off, 1, "spill");
 			}
 	}
-	sequential(g, 0);
+	lg_sequential(&g->lf, 0, pass_both, g);
 	LLVMBuildRetVoid(g->b);
 }
 

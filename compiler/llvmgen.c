@@ -1,0 +1,103 @@
+/*
+ * llvmgen.c: the LLVM IR the backends build alike around the passes of an array
+ * (see llvmgen.h).
+ */
+#include "llvmgen.h"
+
+LLVMValueRef lg_i64(const LgFunc *f, int64_t v)
+{
+	return LLVMConstInt(f->i64, (unsigned long long)v, true);
+}
+
+LLVMValueRef lg_affine(const LgFunc *f, Affine x)
+{
+	LLVMValueRef v = lg_i64(f, x.c0);
+	for (int i = 0; i < AFF_MAXP; i++)
+		if (x.coef[i])
+			v = LLVMBuildAdd(f->b, v, LLVMBuildMul(f->b, lg_i64(f, x.coef[i]), f->size[i], ""), "");
+	return v;
+}
+
+LLVMValueRef lg_extent(const LgFunc *f, int l)
+{
+	const MapLoop *ml = &f->mp->loops[l];
+	LLVMValueRef span = ml->span ? lg_i64(f, ml->span) : f->bound[ml->orig];
+	return LLVMBuildSDiv(f->b, LLVMBuildAdd(f->b, span, lg_i64(f, ml->stride - 1), ""), lg_i64(f, ml->stride), "");
+}
+
+void lg_extents(const LgFunc *f)
+{
+	for (int j = 0; j < f->mp->u->nloops; j++)
+		f->bound[j] = lg_affine(f, f->mp->u->bound[j]);
+	for (int l = 0; l < f->mp->nloops; l++)
+		f->ext[l] = lg_extent(f, l);
+}
+
+LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, const char *name)
+{
+	LgLoop l;
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(f->b);
+	l.head = LLVMAppendBasicBlockInContext(f->ctx, f->fn, name);
+	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(f->ctx, f->fn, "body");
+	l.exit = LLVMAppendBasicBlockInContext(f->ctx, f->fn, "exit");
+	LLVMBuildBr(f->b, l.head);
+	LLVMPositionBuilderAtEnd(f->b, l.head);
+	l.iv = LLVMBuildPhi(f->b, f->i64, name);
+	LLVMAddIncoming(l.iv, &from, &pre, 1);
+	LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSLE, l.iv, to_incl, ""), body, l.exit);
+	LLVMPositionBuilderAtEnd(f->b, body);
+	return l;
+}
+
+void lg_loop_end(const LgFunc *f, LgLoop *l)
+{
+	LLVMValueRef next = LLVMBuildAdd(f->b, l->iv, lg_i64(f, 1), "");
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(f->b);
+	LLVMAddIncoming(l->iv, &next, &latch, 1);
+	LLVMBuildBr(f->b, l->head);
+	LLVMPositionBuilderAtEnd(f->b, l->exit);
+}
+
+void lg_sequential(const LgFunc *f, int from, void (*body)(void *arg), void *arg)
+{
+	const Map *mp = f->mp;
+	for (int l = from; l < mp->nloops; l++) {
+		if (mp->loops[l].st >= 0 || mp->loops[l].parallel)
+			continue;
+		LgLoop lo = lg_loop_begin(f, lg_i64(f, 0), LLVMBuildSub(f->b, f->ext[l], lg_i64(f, 1), ""), mp->loops[l].name);
+		f->outer[l] = lo.iv;
+		lg_sequential(f, l + 1, body, arg);
+		lg_loop_end(f, &lo);
+		return;
+	}
+	body(arg);
+}
+
+LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled_any)
+{
+	const Map *mp = f->mp;
+	LLVMValueRef full = LLVMConstInt(LLVMInt1TypeInContext(f->ctx), 1, false);
+	*tiled_any = false;
+	for (int j = 0; j < mp->u->nloops; j++) {
+		/* the tile covers [base, base + cover) of loop j */
+		LLVMValueRef base = lg_i64(f, 0);
+		int64_t cover = 1;
+		bool tiled = false;
+		for (int l = 0; l < mp->nloops; l++) {
+			const MapLoop *ml = &mp->loops[l];
+			if (ml->orig != j)
+				continue;
+			tiled |= ml->span != 0;
+			if (ml->st < 0)
+				base = LLVMBuildAdd(f->b, base, LLVMBuildMul(f->b, lg_i64(f, ml->stride), f->outer[l], ""), "");
+			else
+				cover += (ml->span / ml->stride - 1) * ml->stride;
+		}
+		if (!tiled)
+			continue;
+		*tiled_any = true;
+		LLVMValueRef end = LLVMBuildAdd(f->b, base, lg_i64(f, cover), "");
+		full = LLVMBuildAnd(f->b, full, LLVMBuildICmp(f->b, LLVMIntSLE, end, f->bound[j], ""), "");
+	}
+	return full;
+}

@@ -1,0 +1,50 @@
+/*
+ * llvmgen.h: the pieces of LLVM IR that every backend builds the same way from the
+ * loop IR (llvmgen.c): sizes as affine values, loop extents, counted loops, the
+ * sequential loops around the array, and the test that a pass covers a full tile.
+ * The backends differ in how a PE's values live (vectors of lanes on the host, one
+ * thread per lane on GPUs); the control structure around the passes is this.
+ */
+#ifndef SYSC_LLVMGEN_H
+#define SYSC_LLVMGEN_H
+
+#include "sysc.h"
+
+#include <llvm-c/Core.h>
+
+/* What the helpers build with: a backend fills it once per function. */
+typedef struct {
+	LLVMContextRef ctx;
+	LLVMBuilderRef b;
+	LLVMValueRef fn;
+	LLVMTypeRef i64;
+	const Map *mp;
+	LLVMValueRef *size;  /* the size parameters, loaded */
+	LLVMValueRef *bound; /* the domain's extents, per kernel loop */
+	LLVMValueRef *ext;   /* the mapped loops' extents */
+	LLVMValueRef *outer; /* the values of the loops around the array */
+} LgFunc;
+
+typedef struct {
+	LLVMBasicBlockRef head, exit;
+	LLVMValueRef iv;
+} LgLoop;
+
+LLVMValueRef lg_i64(const LgFunc *f, int64_t v);
+/* c0 + sum coef_i * size_i */
+LLVMValueRef lg_affine(const LgFunc *f, Affine x);
+/* The extent of mapped loop l: ceil(span / stride). */
+LLVMValueRef lg_extent(const LgFunc *f, int l);
+/* Fills f->bound and f->ext from f->size. */
+void lg_extents(const LgFunc *f);
+/* for (iv = from; iv <= to_incl; iv++): the builder is left in the body. */
+LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, const char *name);
+void lg_loop_end(const LgFunc *f, LgLoop *l);
+/* The sequential loops around the array from mapped loop `from` on, outermost first,
+ * setting f->outer, and inside them body(arg): one pass. */
+void lg_sequential(const LgFunc *f, int from, void (*body)(void *arg), void *arg);
+/* i1: no tiled loop of this pass reaches past the end of the domain. *tiled says
+ * whether any loop is tiled at all (if not, every pass is full). */
+LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled);
+
+#endif
