@@ -4,6 +4,9 @@
  */
 #include "llvmgen.h"
 
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
 LLVMValueRef lg_i64(const LgFunc *f, int64_t v)
 {
 	return LLVMConstInt(f->i64, (unsigned long long)v, true);
@@ -100,4 +103,30 @@ LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled_any)
 		full = LLVMBuildAnd(f->b, full, LLVMBuildICmp(f->b, LLVMIntSLE, end, f->bound[j], ""), "");
 	}
 	return full;
+}
+
+bool lg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err)
+{
+	char *triple = LLVMGetTargetMachineTriple(tm);
+	LLVMSetTarget(mod, triple);
+	LLVMDisposeMessage(triple);
+	LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
+	char *layout = LLVMCopyStringRepOfTargetData(dl);
+	LLVMSetDataLayout(mod, layout);
+	LLVMDisposeMessage(layout);
+	LLVMDisposeTargetData(dl);
+	char *msg = NULL;
+	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
+		*err = msg;
+		return false;
+	}
+	LLVMDisposeMessage(msg); /* an empty message, still allocated */
+	LLVMPassBuilderOptionsRef opt = LLVMCreatePassBuilderOptions();
+	LLVMErrorRef e = LLVMRunPasses(mod, "default<O3>", tm, opt);
+	LLVMDisposePassBuilderOptions(opt);
+	if (e) {
+		*err = LLVMGetErrorMessage(e);
+		return false;
+	}
+	return true;
 }

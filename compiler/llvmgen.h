@@ -1,7 +1,8 @@
 /*
  * llvmgen.h: the pieces of LLVM IR that every backend builds the same way from the
  * loop IR (llvmgen.c): sizes as affine values, loop extents, counted loops, the
- * sequential loops around the array, and the test that a pass covers a full tile.
+ * sequential loops around the array, and the test that a pass covers a full tile;
+ * and the O3 pipeline that every backend runs on its module.
  * The backends differ in how a PE's values live (vectors of lanes on the host, one
  * thread per lane on GPUs); the control structure around the passes is this.
  */
@@ -11,6 +12,7 @@
 #include "sysc.h"
 
 #include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
 
 /* What the helpers build with: a backend fills it once per function. */
 typedef struct {
@@ -46,5 +48,9 @@ void lg_sequential(const LgFunc *f, int from, void (*body)(void *arg), void *arg
 /* i1: no tiled loop of this pass reaches past the end of the domain. *tiled says
  * whether any loop is tiled at all (if not, every pass is full). */
 LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled);
+
+/* Verifies the module, then optimizes it at O3 for tm (any backend's). False with
+ * *err on failure. */
+bool lg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);
 
 #endif

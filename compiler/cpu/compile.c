@@ -1,10 +1,11 @@
 /*
  * compile.c: the host pipeline for a checked program, in order:
  *   map_build (legality) -> lower_map (loop IR) -> cpu_emit (LLVM IR)
- *   -> link the kernels into one module -> cpu_optimize (O3 for the host CPU).
+ *   -> link the kernels into one module -> lg_optimize (O3 for the host CPU).
  * A mapping that cannot be compiled is reported and left out; *failed counts them.
  */
 #include "cpu.h"
+#include "llvmgen.h"
 
 #include <llvm-c/Linker.h>
 
@@ -73,7 +74,7 @@ LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 		return NULL;
 	}
 	char *err = NULL;
-	if (!cpu_optimize(mod, tm, &err)) {
+	if (!lg_optimize(mod, tm, &err)) {
 		fprintf(stderr, "sysc: internal error: the generated module is invalid: %s\n", err ? err : "");
 		LLVMDisposeMessage(err);
 		LLVMDisposeModule(mod);

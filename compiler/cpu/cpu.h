@@ -6,8 +6,8 @@
  *   int64_t <sym>_count(const int64_t *sizes);
  *   void    <sym>_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
  *   const char <sym>_desc[];
- * cpu_target() makes the host's target machine (its CPU name and features), and
- * cpu_optimize() runs LLVM's O3 pipeline for it.
+ * cpu_target() makes the host's target machine (its CPU name and features);
+ * lg_optimize() (llvmgen.h) runs LLVM's O3 pipeline for it.
  */
 #ifndef SYSC_CPU_H
 #define SYSC_CPU_H
@@ -24,8 +24,6 @@ char *cpu_desc(Arena *a, const Map *mp, const char *target);
 
 LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym);
 LLVMTargetMachineRef cpu_target(char **err);
-/* Verifies, then optimizes the module at O3 for tm. False with *err on failure. */
-bool cpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);
 
 /* Compiles the mappings of kernel `kernel` (or of all kernels; or the one named)
  * for the host into one module in ctx. Mappings that cannot be compiled are

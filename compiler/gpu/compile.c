@@ -2,16 +2,15 @@
  * compile.c: the GPU pipeline for a checked program, in order:
  *   map_build (legality) -> lower_map (loop IR) -> gpu_layout (does it fit the
  *   target: lanes per warp or sub-group) -> gpu_emit (one entry point per mapping,
- *   all in one module) -> gpu_optimize (verify, O3 for the target machine)
+ *   all in one module) -> lg_optimize (verify, O3 for the target machine)
  *   -> the target's emit (PTX text, SPIR-V words) with the descriptions inside.
  * A mapping that cannot be compiled is reported and left out; *failed counts them.
  */
 #include "gpu/gpu.h"
 #include "cpu/cpu.h"
+#include "llvmgen.h"
 
-#include <llvm-c/Analysis.h>
 #include <llvm-c/Target.h>
-#include <llvm-c/Transforms/PassBuilder.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -46,32 +45,6 @@ LLVMTargetMachineRef gpu_machine(const GpuTarget *tg, const GpuOptions *o, char 
 	const char *cpu = tg == &ptx_target ? o->gpu : "";
 	return LLVMCreateTargetMachine(target, tg->triple, cpu, o->features ? o->features : "", LLVMCodeGenLevelAggressive,
 	                               LLVMRelocDefault, LLVMCodeModelDefault);
-}
-
-bool gpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err)
-{
-	char *triple = LLVMGetTargetMachineTriple(tm);
-	LLVMSetTarget(mod, triple);
-	LLVMDisposeMessage(triple);
-	LLVMTargetDataRef dl = LLVMCreateTargetDataLayout(tm);
-	char *layout = LLVMCopyStringRepOfTargetData(dl);
-	LLVMSetDataLayout(mod, layout);
-	LLVMDisposeMessage(layout);
-	LLVMDisposeTargetData(dl);
-	char *msg = NULL;
-	if (LLVMVerifyModule(mod, LLVMReturnStatusAction, &msg)) {
-		*err = msg;
-		return false;
-	}
-	LLVMDisposeMessage(msg);
-	LLVMPassBuilderOptionsRef opt = LLVMCreatePassBuilderOptions();
-	LLVMErrorRef e = LLVMRunPasses(mod, "default<O3>", tm, opt);
-	LLVMDisposePassBuilderOptions(opt);
-	if (e) {
-		*err = LLVMGetErrorMessage(e);
-		return false;
-	}
-	return true;
 }
 
 LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const GpuTarget *tg,
@@ -154,7 +127,7 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 	int nk = 0, failed = 0, rc = 1;
 	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, mapping, tg, &o, ctx, &descs, &nk, &failed);
 	Buf out = {0};
-	if (mod && !gpu_optimize(mod, tm, &err)) {
+	if (mod && !lg_optimize(mod, tm, &err)) {
 		fprintf(stderr, "sysc: internal error: the generated module is invalid: %s\n", err ? err : "");
 		LLVMDisposeMessage(err);
 		err = NULL;

@@ -10,6 +10,7 @@
  * GPU since Volta.
  */
 #include "gpu/gpu.h"
+#include "llvmgen.h"
 #include "sysrt.h"
 
 #include <stdlib.h>
@@ -36,7 +37,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 	char **descs;
 	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, mapping, tg, &o, ctx, &descs, nkernels, failed);
 	bool ok = mod != NULL;
-	if (ok && !gpu_optimize(mod, tm, &err)) {
+	if (ok && !lg_optimize(mod, tm, &err)) {
 		printf("  internal error: the generated module is invalid: %s\n", err ? err : "");
 		LLVMDisposeMessage(err);
 		ok = false;

@@ -112,8 +112,6 @@ LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
                           const GpuOptions *o, LLVMContextRef ctx, char ***descs, int *nkernels, int *failed);
 /* The target machine for tg and o. */
 LLVMTargetMachineRef gpu_machine(const GpuTarget *tg, const GpuOptions *o, char **err);
-/* Verifies and optimises a module for tg. */
-bool gpu_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);
 
 /* The whole of `sysc build --target=ptx|spirv` for one program: writes the loadable
  * file (emit "obj"), assembly ("asm") or LLVM IR ("llvm") to output ("-": stdout).
