@@ -281,13 +281,11 @@ static SysrtStatus cuda_launch(SysrtKernel *k, void *const *mem, const int64_t *
   CuDevice *d = dev->drv;
   const CuKernel *ck = (const CuKernel *)k->drv;
   const GpuShape *s = &ck->shape;
-  int64_t items = gpu_shape_items(s, sizes), scratch = gpu_shape_scratch(s, sizes);
+  int64_t items, scratch_bytes;
+  SysrtStatus st = gpu_shape_launch(k, s, sizes, &items, &scratch_bytes);
   *work_items = items;
-  if (items < 0 || scratch < 0 || (scratch && items > INT64_MAX / 4 / scratch))
-    return rt_err(ctx, SYSRT_ERR_LAUNCH, "kernel '%s': too many work items or too much scratch",
-                  k->sym);
-  if (items == 0)
-    return SYSRT_OK;
+  if (st != SYSRT_OK || items == 0)
+    return st;
   /* the arguments, by address */
   CUdeviceptr ptrs[SYSRT_MAX_TENSORS + 1];
   int64_t vals[SYSRT_MAX_SIZES + 1];
@@ -306,7 +304,7 @@ static SysrtStatus cuda_launch(SysrtKernel *k, void *const *mem, const int64_t *
   CUresult r = CUDA_SUCCESS;
   ptrs[nt] = 0;
   if (s->nscratch) {
-    r = cu.cuMemAlloc(&ptrs[nt], (size_t)(items * scratch * 4));
+    r = cu.cuMemAlloc(&ptrs[nt], (size_t)scratch_bytes);
     args[n++] = &ptrs[nt];
   }
   int64_t first = 0;

@@ -359,13 +359,11 @@ static SysrtStatus l0_launch(SysrtKernel *k, void *const *mem, const int64_t *si
   ZeDevice *d = dev->drv;
   const ZeKernel *zk = (const ZeKernel *)k->drv;
   const GpuShape *s = &zk->shape;
-  int64_t items = gpu_shape_items(s, sizes), scratch = gpu_shape_scratch(s, sizes);
+  int64_t items, scratch_bytes;
+  SysrtStatus st = gpu_shape_launch(k, s, sizes, &items, &scratch_bytes);
   *work_items = items;
-  if (items < 0 || scratch < 0 || (scratch && items > INT64_MAX / 4 / scratch))
-    return rt_err(ctx, SYSRT_ERR_LAUNCH, "kernel '%s': too many work items or too much scratch",
-                  k->sym);
-  if (items == 0)
-    return SYSRT_OK;
+  if (st != SYSRT_OK || items == 0)
+    return st;
   int64_t groups = (items + s->per_group - 1) / s->per_group;
   if (groups > 0xffffffffll)
     return rt_err(ctx, SYSRT_ERR_LAUNCH, "kernel '%s': %lld groups", k->sym, (long long)groups);
@@ -379,7 +377,7 @@ static SysrtStatus l0_launch(SysrtKernel *k, void *const *mem, const int64_t *si
   void *scr = NULL;
   if (s->nscratch && r == ZE_RESULT_SUCCESS) {
     ze_device_mem_alloc_desc_t md = {.stype = ZE_STRUCTURE_TYPE_DEVICE_MEM_ALLOC_DESC};
-    r = ze.zeMemAllocDevice(d->ctx, &md, (size_t)(items * scratch * 4), 64, d->dev, &scr);
+    r = ze.zeMemAllocDevice(d->ctx, &md, (size_t)scratch_bytes, 64, d->dev, &scr);
     if (r == ZE_RESULT_SUCCESS)
       r = ze.zeKernelSetArgumentValue(zk->k, a++, sizeof scr, &scr);
   }

@@ -88,7 +88,8 @@ SysrtStatus gpu_shape_parse(const char *desc, int nsizes, GpuShape *s, char *err
   return SYSRT_OK;
 }
 
-int64_t gpu_shape_items(const GpuShape *s, const int64_t *sizes) {
+/* The number of work items for these sizes; -1 on overflow. */
+static int64_t shape_items(const GpuShape *s, const int64_t *sizes) {
   int64_t n = 1;
   for (int i = 0; i < s->nitems; i++) {
     int64_t e = eval(s->item_ext[i], s->nsizes, sizes);
@@ -102,7 +103,8 @@ int64_t gpu_shape_items(const GpuShape *s, const int64_t *sizes) {
   return n;
 }
 
-int64_t gpu_shape_scratch(const GpuShape *s, const int64_t *sizes) {
+/* The floats of scratch one work item needs (0 when none); -1 on overflow. */
+static int64_t shape_scratch(const GpuShape *s, const int64_t *sizes) {
   int64_t total = 0;
   for (int k = 0; k < s->nscratch; k++) {
     int64_t n = 1;
@@ -117,6 +119,18 @@ int64_t gpu_shape_scratch(const GpuShape *s, const int64_t *sizes) {
     total += n;
   }
   return total;
+}
+
+SysrtStatus gpu_shape_launch(SysrtKernel *k, const GpuShape *s, const int64_t *sizes,
+                             int64_t *items, int64_t *scratch_bytes) {
+  int64_t n = shape_items(s, sizes), per = shape_scratch(s, sizes);
+  *items = n;
+  *scratch_bytes = 0;
+  if (n < 0 || per < 0 || (per && n > INT64_MAX / 4 / per))
+    return rt_err(k->obj.ctx, SYSRT_ERR_LAUNCH, "kernel '%s': too many work items or too much scratch",
+                  k->sym);
+  *scratch_bytes = n * per * 4;
+  return SYSRT_OK;
 }
 
 /* ---- descriptions inside modules ---- */

@@ -39,10 +39,11 @@ typedef struct GpuShape {
    a message in err when they are missing or malformed. */
 RT_FUNC SysrtStatus gpu_shape_parse(const char *desc, int nsizes, GpuShape *s, char *err,
                                     size_t errsize);
-/* The number of work items for these sizes, and the floats of scratch one needs (0 when
-   none); -1 on overflow. */
-RT_FUNC int64_t gpu_shape_items(const GpuShape *s, const int64_t *sizes);
-RT_FUNC int64_t gpu_shape_scratch(const GpuShape *s, const int64_t *sizes);
+/* The work items of a launch of k with these sizes (set even when they overflow), and
+   the bytes of scratch they need together (0 when none). SYSRT_ERR_LAUNCH, with the
+   message in k's context, when either does not fit in 64 bits. */
+RT_FUNC SysrtStatus gpu_shape_launch(SysrtKernel *k, const GpuShape *s, const int64_t *sizes,
+                                     int64_t *items, int64_t *scratch_bytes);
 
 /* Calls add(user, text) for each description in a module and returns the first status
    add returns that is not SYSRT_OK, or SYSRT_OK. PTX: the `//! ` comment lines, a

@@ -458,13 +458,11 @@ static SysrtStatus ocl_launch(SysrtKernel *k, void *const *mem, const int64_t *s
   ClDevice *d = dev->drv;
   const ClKernel *ck = (const ClKernel *)k->drv;
   const GpuShape *s = &ck->shape;
-  int64_t items = gpu_shape_items(s, sizes), scratch = gpu_shape_scratch(s, sizes);
+  int64_t items, scratch_bytes;
+  SysrtStatus st = gpu_shape_launch(k, s, sizes, &items, &scratch_bytes);
   *work_items = items;
-  if (items < 0 || scratch < 0 || (scratch && items > INT64_MAX / 4 / scratch))
-    return rt_err(ctx, SYSRT_ERR_LAUNCH, "kernel '%s': too many work items or too much scratch",
-                  k->sym);
-  if (items == 0)
-    return SYSRT_OK;
+  if (st != SYSRT_OK || items == 0)
+    return st;
   pthread_mutex_lock(&d->launch);
   cl_int e = CL_SUCCESS;
   cl_mem scr = NULL;
@@ -474,7 +472,7 @@ static SysrtStatus ocl_launch(SysrtKernel *k, void *const *mem, const int64_t *s
   for (int i = 0; i < k->desc.info.nsizes && e == CL_SUCCESS; i++)
     e = cl.clSetKernelArg(ck->k, a++, sizeof(int64_t), &sizes[i]);
   if (s->nscratch && e == CL_SUCCESS) {
-    scr = cl.clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, (size_t)(items * scratch * 4), NULL, &e);
+    scr = cl.clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, (size_t)scratch_bytes, NULL, &e);
     if (scr)
       e = cl.clSetKernelArg(ck->k, a++, sizeof(cl_mem), &scr);
   }
