@@ -410,37 +410,23 @@ static Val spill_ptr(Cg *g, int v, const Point *x)
 	return (Val){LLVMBuildGEP2(g->b, g->f32, g->spill[v], &off.v, 1, ""), true};
 }
 
-/* Whether x's value of loop j is the first of its tile part inside the array (the
- * dependence along j then comes from the previous pass). */
-static Val first_in_tile(Cg *g, int j, const Point *pt)
+/* Whether x's value of loop j is the first (last) of its tile part inside the array:
+ * the dependence along j then comes from (goes to) another pass. */
+static Val tile_edge(Cg *g, int j, const Point *pt, bool last)
 {
 	for (int l = 0; l < g->mp->nloops; l++) {
 		const MapLoop *ml = &g->mp->loops[l];
 		if (ml->orig == j && ml->st >= 0) {
-			/* the part in the array: (x_j mod span) / stride == 0 */
+			/* the part in the array: (x_j mod span) / stride */
 			Val r = pt->x[j];
 			if (ml->span)
 				r = bin(g, LLVMBuildSRem, r, (Val){ci64(g, ml->span), false});
+			if (last)
+				return icmp(g, LLVMIntSGE, r, (Val){ci64(g, (ml->span ? ml->span : 1) - ml->stride), false});
 			return icmp(g, LLVMIntSLT, r, (Val){ci64(g, ml->stride), false});
 		}
 	}
-	return (Val){ci1(g, true), false};
-}
-
-/* Whether x's value of loop j is the last of its tile part inside the array (the
- * next point along j is then computed in a later pass, which reads it back). */
-static Val last_in_tile(Cg *g, int j, const Point *pt)
-{
-	for (int l = 0; l < g->mp->nloops; l++) {
-		const MapLoop *ml = &g->mp->loops[l];
-		if (ml->orig == j && ml->st >= 0) {
-			Val r = pt->x[j];
-			if (ml->span)
-				r = bin(g, LLVMBuildSRem, r, (Val){ci64(g, ml->span), false});
-			return icmp(g, LLVMIntSGE, r, (Val){ci64(g, (ml->span ? ml->span : 1) - ml->stride), false});
-		}
-	}
-	return (Val){ci1(g, true), false}; /* the loop runs around the array: every pass is read by the next */
+	return (Val){ci1(g, true), false}; /* the loop runs around the array: every pass meets the next */
 }
 
 static LLVMValueRef zero_vec(Cg *g)
@@ -495,7 +481,7 @@ static Val cg_ref(Cg *g, const Expr *e, const Point *pt, Val mask)
 	Point y = *pt;
 	int j = ld->fold;
 	y.x[j] = bin(g, LLVMBuildSub, pt->x[j], (Val){ci64(g, 1), false});
-	Val cross = ld->link ? first_in_tile(g, j, pt) : (Val){ci1(g, true), false};
+	Val cross = ld->link ? tile_edge(g, j, pt, false) : (Val){ci1(g, true), false};
 	Val m = and_(g, mask, cross);
 	Val p = spill_ptr(g, ld->var, &y);
 	LLVMValueRef fromspill = gather(g, p.v, as_vec(g, m), vec_of(g, g->f32));
@@ -742,7 +728,7 @@ static void step(Cg *g)
 			g->cur[v][r] = as_vec(g, round_val(g, u->vars[v].type, val));
 			if (lp->spilled[v]) {
 				/* only the values a later pass reads: LLVM drops the store where that is never */
-				Val m = and_(g, pts[r].valid, last_in_tile(g, lp->spill_fold[v], &pts[r]));
+				Val m = and_(g, pts[r].valid, tile_edge(g, lp->spill_fold[v], &pts[r], true));
 				LLVMBasicBlockRef st = NULL, after = NULL;
 				if (!m.vec && !is_true(m)) {
 					st = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "spill");
