@@ -15,7 +15,7 @@
 
 static const char build_usage[] =
 	"usage: sysc build FILE.sys [--target=host|ptx|spirv] [--gpu=NAME] [--mapping NAME]\n"
-	"                  [--kernel NAME] [--emit=llvm|asm|obj] -o OUT\n"
+	"                  [--kernel NAME] [--specialize R=3,..] [--emit=llvm|asm|obj] -o OUT\n"
 	"\n"
 	"Compiles the mappings of FILE.sys (every one, or those named) into one module of\n"
 	"kernels with the C ABI of docs/runtime.md: for each mapping M of kernel K,\n"
@@ -27,7 +27,10 @@ static const char build_usage[] =
 	"                    pvc, acm-g10, tgllp) exchanges lanes by sub-group shuffles,\n"
 	"                    --gpu=generic through local memory (devices without sub-groups)\n"
 	"                    (see docs/backends.md for the GPU kernels' ABI)\n"
-	"  --emit=obj        an object file (the default); llvm: LLVM IR text; asm: assembly\n";
+	"  --emit=obj        an object file (the default); llvm: LLVM IR text; asm: assembly\n"
+	"  --specialize R=3,S=3  compile for these values of these sizes only: they become\n"
+	"                    constants (loops over them unroll); the description records\n"
+	"                    them and the runtime refuses a launch with other values\n";
 
 int cmd_build(int argc, char **argv)
 {
@@ -70,7 +73,7 @@ int cmd_build(int argc, char **argv)
 	if (!p)
 		return drv_failed(a, &d);
 	if (tg) {
-		rc = gpu_build(a, &d, p, o.kernel, o.mapping, tg, gpu, emit, o.output);
+		rc = gpu_build(a, &d, p, o.kernel, o.mapping, o.specialize, tg, gpu, emit, o.output);
 		arena_free(a);
 		return rc;
 	}
@@ -83,7 +86,7 @@ int cmd_build(int argc, char **argv)
 	}
 	LLVMContextRef ctx = LLVMContextCreate();
 	int nk = 0, failed = 0;
-	LLVMModuleRef mod = cpu_compile(a, &d, p, o.kernel, o.mapping, ctx, tm, &nk, &failed);
+	LLVMModuleRef mod = cpu_compile(a, &d, p, o.kernel, o.mapping, o.specialize, ctx, tm, &nk, &failed);
 	rc = mod && !failed ? 0 : 1;
 	if (mod) {
 		bool bad;

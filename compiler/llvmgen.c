@@ -36,7 +36,8 @@ void lg_extents(const LgFunc *f)
 		f->ext[l] = lg_extent(f, l);
 }
 
-LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, const char *name)
+/* for (iv = from; iv `pred` end; iv++) */
+static LgLoop loop_begin(const LgFunc *f, LLVMValueRef from, LLVMIntPredicate pred, LLVMValueRef end, const char *name)
 {
 	LgLoop l;
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(f->b);
@@ -47,14 +48,19 @@ LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, c
 	LLVMPositionBuilderAtEnd(f->b, l.head);
 	l.iv = LLVMBuildPhi(f->b, f->i64, name);
 	LLVMAddIncoming(l.iv, &from, &pre, 1);
-	LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSLE, l.iv, to_incl, ""), body, l.exit);
+	LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, pred, l.iv, end, ""), body, l.exit);
 	LLVMPositionBuilderAtEnd(f->b, body);
 	return l;
 }
 
+LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, const char *name)
+{
+	return loop_begin(f, from, LLVMIntSLE, to_incl, name);
+}
+
 void lg_loop_end(const LgFunc *f, LgLoop *l)
 {
-	LLVMValueRef next = LLVMBuildAdd(f->b, l->iv, lg_i64(f, 1), "");
+	LLVMValueRef next = LLVMBuildNSWAdd(f->b, l->iv, lg_i64(f, 1), "");
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(f->b);
 	LLVMAddIncoming(l->iv, &next, &latch, 1);
 	LLVMBuildBr(f->b, l->head);
@@ -64,7 +70,8 @@ void lg_loop_end(const LgFunc *f, LgLoop *l)
 void lg_sequential(const LgFunc *f, int from, void (*body)(void *arg), void *arg)
 {
 	const Map *mp = f->mp;
-	for (int l = from; l < mp->nloops; l++) {
+	int last = f->lp->ninner ? f->lp->inner[0] : mp->nloops;
+	for (int l = from; l < last; l++) {
 		if (mp->loops[l].st >= 0 || mp->loops[l].parallel)
 			continue;
 		LgLoop lo = lg_loop_begin(f, lg_i64(f, 0), LLVMBuildSub(f->b, f->ext[l], lg_i64(f, 1), ""), mp->loops[l].name);
@@ -74,6 +81,62 @@ void lg_sequential(const LgFunc *f, int from, void (*body)(void *arg), void *arg
 		return;
 	}
 	body(arg);
+}
+
+static void inner_from(const LgFunc *f, int i, bool peel, void (*body)(void *arg), void *arg)
+{
+	if (i == f->lp->ninner) {
+		body(arg);
+		return;
+	}
+	int l = f->lp->inner[i];
+	LLVMValueRef last = LLVMBuildSub(f->b, f->ext[l], lg_i64(f, 1), "");
+	if (!peel || i + 1 < f->lp->ninner) {
+		LgLoop lo = lg_loop_begin(f, lg_i64(f, 0), last, f->mp->loops[l].name);
+		f->outer[l] = lo.iv;
+		inner_from(f, i + 1, peel, body, arg);
+		lg_loop_end(f, &lo);
+		return;
+	}
+	/* the first and the last iteration apart (extents are at least 1) */
+	f->outer[l] = lg_i64(f, 0);
+	body(arg);
+	/* iv < last, so that a guard iv == last (the same value) folds away inside */
+	LgLoop lo = loop_begin(f, lg_i64(f, 1), LLVMIntSLT, last, f->mp->loops[l].name);
+	f->outer[l] = lo.iv;
+	body(arg);
+	lg_loop_end(f, &lo);
+	LLVMBasicBlockRef once = LLVMAppendBasicBlockInContext(f->ctx, f->fn, "last_inner");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(f->ctx, f->fn, "inner_done");
+	LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSGT, last, lg_i64(f, 0), ""), once, done);
+	LLVMPositionBuilderAtEnd(f->b, once);
+	f->outer[l] = last;
+	body(arg);
+	LLVMBuildBr(f->b, done);
+	LLVMPositionBuilderAtEnd(f->b, done);
+}
+
+void lg_inner(const LgFunc *f, bool peel, void (*body)(void *arg), void *arg)
+{
+	inner_from(f, 0, peel, body, arg);
+}
+
+LLVMValueRef lg_inner_count(const LgFunc *f)
+{
+	LLVMValueRef n = lg_i64(f, 1);
+	for (int i = 0; i < f->lp->ninner; i++)
+		n = LLVMBuildMul(f->b, n, f->ext[f->lp->inner[i]], "");
+	return n;
+}
+
+LLVMValueRef lg_inner_index(const LgFunc *f)
+{
+	LLVMValueRef n = lg_i64(f, 0);
+	for (int i = 0; i < f->lp->ninner; i++) {
+		int l = f->lp->inner[i];
+		n = LLVMBuildAdd(f->b, LLVMBuildMul(f->b, n, f->ext[l], ""), f->outer[l], "");
+	}
+	return n;
 }
 
 LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled_any)
@@ -86,18 +149,19 @@ LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled_any)
 		LLVMValueRef base = lg_i64(f, 0);
 		int64_t cover = 1;
 		bool tiled = false;
+		for (int l = 0; l < mp->nloops; l++)
+			tiled |= mp->loops[l].orig == j && mp->loops[l].span != 0;
+		if (!tiled)
+			continue; /* (an inner loop is never tiled, and has no value here) */
 		for (int l = 0; l < mp->nloops; l++) {
 			const MapLoop *ml = &mp->loops[l];
 			if (ml->orig != j)
 				continue;
-			tiled |= ml->span != 0;
 			if (ml->st < 0)
 				base = LLVMBuildAdd(f->b, base, LLVMBuildMul(f->b, lg_i64(f, ml->stride), f->outer[l], ""), "");
 			else
 				cover += (ml->span / ml->stride - 1) * ml->stride;
 		}
-		if (!tiled)
-			continue;
 		*tiled_any = true;
 		LLVMValueRef end = LLVMBuildAdd(f->b, base, lg_i64(f, cover), "");
 		full = LLVMBuildAnd(f->b, full, LLVMBuildICmp(f->b, LLVMIntSLE, end, f->bound[j], ""), "");

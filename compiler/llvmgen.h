@@ -25,6 +25,7 @@ typedef struct {
 	LLVMValueRef *bound; /* the domain's extents, per kernel loop */
 	LLVMValueRef *ext;   /* the mapped loops' extents */
 	LLVMValueRef *outer; /* the values of the loops around the array */
+	const LoopProg *lp;  /* its inner loops run inside the time step, not around the pass */
 } LgFunc;
 
 typedef struct {
@@ -43,8 +44,16 @@ void lg_extents(const LgFunc *f);
 LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, const char *name);
 void lg_loop_end(const LgFunc *f, LgLoop *l);
 /* The sequential loops around the array from mapped loop `from` on, outermost first,
- * setting f->outer, and inside them body(arg): one pass. */
+ * setting f->outer, and inside them body(arg): one pass. The loop IR's inner loops
+ * are left to lg_inner. */
 void lg_sequential(const LgFunc *f, int from, void (*body)(void *arg), void *arg);
+/* The loop IR's inner loops (interchange.c) around body(arg), setting f->outer. With
+ * peel, the first and last iterations of the innermost one are apart, so that the
+ * guards that hold only there (a partial sum's start and end) fold away in the loop. */
+void lg_inner(const LgFunc *f, bool peel, void (*body)(void *arg), void *arg);
+/* The number of inner iterations of a time step, and the current one (0 ..). */
+LLVMValueRef lg_inner_count(const LgFunc *f);
+LLVMValueRef lg_inner_index(const LgFunc *f);
 /* i1: no tiled loop of this pass reaches past the end of the domain. *tiled says
  * whether any loop is tiled at all (if not, every pass is full). */
 LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled);

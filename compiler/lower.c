@@ -6,6 +6,7 @@
  *   loopgen    the loops: work items, passes, time, register rows, lanes
  *   retime     a schedule that reads propagated inputs where they are used
  *   shuffle    each dependence a link (lane shift, register rename, delay) or a spill
+ *   interchange  sequential loops inside the time step, their spills as registers
  *   pack       panels for the broadcast reads that differ between register rows
  *   vregalloc  the vector registers the state needs, against the target's budget
  *
@@ -154,9 +155,16 @@ static const Pass passes[] = {
 	{"loopgen", loop_gen},
 	{"retime", loop_retime},
 	{"shuffle", loop_shuffle},
+	{"interchange", loop_interchange},
 	{"pack", loop_pack},
 	{"vregalloc", loop_vregalloc},
 };
+
+bool lower_specialize(LoopProg *lp, const char *spec, char *err, size_t errlen)
+{
+	memset(&lp->fixed, 0, sizeof lp->fixed);
+	return !spec || ure_parse_assignments(lp->u, spec, &lp->fixed, err, errlen);
+}
 
 bool lower_pass_known(const char *name)
 {
@@ -218,6 +226,22 @@ void lower_print(Buf *b, const LoopProg *lp)
 		buf_printf(b, "%s%lld", c ? ", " : "", (long long)lp->T[mp->n - 1][c]);
 	buf_printf(b, ")%s\n", lp->retimed ? " (retimed: propagated inputs are read where used)"
 	                       : lp->done < 2 ? " (as mapped)" : "");
+	if (lp->ninner) {
+		buf_printf(b, "  inside each time step:");
+		for (int i = 0; i < lp->ninner; i++)
+			buf_printf(b, " %s", mp->loops[lp->inner[i]].name);
+		buf_printf(b, "\n");
+	}
+	for (int v = 0; v < u->nvars && lp->ninner; v++) {
+		if (!lp->carried[v])
+			continue;
+		buf_printf(b, "  %s: register, new value where", u->vars[v].name);
+		for (int i = 0; i < lp->npins[v]; i++) {
+			buf_printf(b, "%s", i ? " && " : " ");
+			ast_print_expr(b, lp->pins[v][i]);
+		}
+		buf_printf(b, "%s\n", lp->npins[v] ? "" : " computed");
+	}
 	for (int i = 0; i < lp->ndeps && lp->done >= 3; i++) {
 		const LoopDep *ld = &lp->deps[i];
 		if (lp->dead[ld->reader])
@@ -230,7 +254,7 @@ void lower_print(Buf *b, const LoopProg *lp)
 			           k == ACC_UNIFORM ? "broadcast" : k == ACC_CONTIG ? "contiguous" : "gather");
 			continue;
 		}
-		if (!ld->link && !ld->spill) {
+		if (!ld->link && !ld->spill && !ld->carry) {
 			buf_printf(b, "same point\n");
 			continue;
 		}
@@ -243,9 +267,11 @@ void lower_print(Buf *b, const LoopProg *lp)
 		}
 		if (ld->spill)
 			buf_printf(b, "%sspill along %s", ld->link ? "; " : "", u->loops[ld->fold]->name);
+		if (ld->carry)
+			buf_printf(b, "register along %s (inner loop)", u->loops[ld->fold]->name);
 		buf_printf(b, "\n");
 	}
-	for (int i = 0; i < lp->npanels && lp->done >= 4; i++) {
+	for (int i = 0; i < lp->npanels && lp->done >= 5; i++) {
 		buf_printf(b, "  panel %s", lp->panels[i].e->name);
 		for (const Expr *x = lp->panels[i].e->args; x; x = x->next) {
 			buf_printf(b, "[");
@@ -257,7 +283,7 @@ void lower_print(Buf *b, const LoopProg *lp)
 	for (int v = 0; v < u->nvars && lp->done >= 3; v++)
 		if (lp->dead[v])
 			buf_printf(b, "  %s: dead (every reader loads %s)\n", u->vars[v].name, u->vars[v].input->name);
-	if (lp->done >= 5)
+	if (lp->done >= 6)
 		buf_printf(b, "  vector registers of state: %d of %d%s\n", lp->vregs, lp->vreg_budget,
 		           lp->spills ? " (the design would spill)" : "");
 }

@@ -48,7 +48,7 @@ static const char emit_usage[] =
 	"  ure                 the URE IR: domain, variables, dependence vectors, outputs\n"
 	"  loops               the loop IR of each mapping: schedule, lanes, rows, links;\n"
 	"                      --dump-after=PASS shows it after one pass of the pipeline\n"
-	"                      (loopgen, retime, shuffle, pack, vregalloc)\n"
+	"                      (loopgen, retime, shuffle, interchange, pack, vregalloc)\n"
 	"\n"
 	"options:\n"
 	"  -o OUT              write to OUT instead of standard output\n"
@@ -131,23 +131,25 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 		} else if (starts(a, "--mapping=", &v)) {
 			o->mapping = v;
 		} else if (strcmp(a, "--mapping") == 0 || strcmp(a, "--kernel") == 0 || strcmp(a, "--size") == 0 ||
-		           strcmp(a, "--device") == 0 || strcmp(a, "--seed") == 0) {
+		           strcmp(a, "--device") == 0 || strcmp(a, "--seed") == 0 || strcmp(a, "--specialize") == 0) {
 			if (++i == argc)
 				return bad_usage(cmd, "%s needs a value", a);
 			const char **dst = a[2] == 'm' ? &o->mapping : a[2] == 'k' ? &o->kernel : a[3] == 'i' ? &o->sizes
-			                   : a[2] == 'd' ? &o->device : NULL;
+			                   : a[3] == 'p' ? &o->specialize : a[2] == 'd' ? &o->device : NULL;
 			if (dst)
 				*dst = argv[i];
 			else if (!parse_seed(argv[i], o))
 				return bad_usage(cmd, "--seed takes a number, not '%s'", argv[i]);
 		} else if (starts(a, "--dump-after=", &v)) {
 			if (!lower_pass_known(v))
-				return bad_usage(cmd, "no pass named '%s' (passes: loopgen, retime, shuffle, pack, vregalloc)", v);
+				return bad_usage(cmd, "no pass named '%s' (passes: loopgen, retime, shuffle, interchange, pack, vregalloc)", v);
 			o->dump_after = v;
 		} else if (starts(a, "--kernel=", &v)) {
 			o->kernel = v;
 		} else if (starts(a, "--size=", &v)) {
 			o->sizes = v;
+		} else if (starts(a, "--specialize=", &v)) {
+			o->specialize = v;
 		} else if (starts(a, "--device=", &v)) {
 			o->device = v;
 		} else if (starts(a, "--seed=", &v)) {
@@ -216,6 +218,18 @@ Program *drv_load(Arena *a, Diag *d, const Options *o)
 		else
 			fprintf(stderr, "1 error generated.\n");
 		return NULL;
+	}
+	/* --specialize names sizes of the kernels it applies to (checked once, here) */
+	for (Kernel *k = p->kernels; k && o->specialize; k = k->next) {
+		if (o->kernel && strcmp(o->kernel, k->name) != 0)
+			continue;
+		Ure u = {.k = k};
+		Sizes fixed = {{0}};
+		char err[160];
+		if (!ure_parse_assignments(&u, o->specialize, &fixed, err, sizeof err)) {
+			fprintf(stderr, "sysc: error: --specialize: %s\n", err);
+			return NULL;
+		}
 	}
 	return p;
 }

@@ -28,7 +28,7 @@
 
 static const char run_usage[] =
 	"usage: sysc run FILE.sys [--device=interp|sim] [--mapping NAME] [--kernel NAME]\n"
-	"                [--size M=..,N=..] [--seed S]\n"
+	"                [--size M=..,N=..] [--specialize R=3,..] [--seed S]\n"
 	"\n"
 	"Runs kernels on random inputs (uniform in [-1, 1), quantized to each tensor's\n"
 	"type) and checks the outputs:\n"
@@ -38,9 +38,12 @@ static const char run_usage[] =
 	"                    the interpreter\n"
 	"  --device=host     each mapping compiled for this CPU through LLVM and run on\n"
 	"                    its cores, bit for bit against the interpreter (the default);\n"
-	"                    prints the time and GFLOP/s\n"
+	"                    prints the time and GFLOP/s (the operations the spec writes\n"
+	"                    per point, e.g. 4 for conv2d's three partial sums)\n"
 	"  --bench N         (host) run N times and print the median and the spread\n"
 	"  --threads N       (host) worker threads (default: all cores)\n"
+	"  --specialize R=3  compile the kernels for these values of these sizes (constants\n"
+	"                    that LLVM unrolls and folds); other values are refused\n"
 	"Without --size, kernels run at their default sizes (those written in the kernel,\n"
 	"else small odd sizes that are not multiples of tile sizes). Without --seed, a\n"
 	"fresh seed is drawn and printed. Exits with status 1 on any mismatch.\n";
@@ -284,7 +287,7 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 	int nk = 0, failed = 0;
 	double t0 = now_s(), tcompile;
 	if (strcmp(device, "host") != 0) {
-		module = gpu_load(a, d, p, u->k->name, o->mapping, rt, dev, &nk, &failed);
+		module = gpu_load(a, d, p, u->k->name, o->mapping, o->specialize, rt, dev, &nk, &failed);
 		tcompile = now_s() - t0;
 		if (!module) {
 			sysrt_context_destroy(rt);
@@ -299,7 +302,7 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		return false;
 	}
 	LLVMContextRef ctx = LLVMContextCreate();
-	LLVMModuleRef mod = cpu_compile(a, d, p, u->k->name, o->mapping, ctx, tm, &nk, &failed);
+	LLVMModuleRef mod = cpu_compile(a, d, p, u->k->name, o->mapping, o->specialize, ctx, tm, &nk, &failed);
 	tcompile = now_s() - t0;
 	LLVMDisposeTargetMachine(tm);
 	if (!mod) {
@@ -359,12 +362,18 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		uint64_t ns = 0;
 		lo.threads = threads;
 		lo.elapsed_ns = &ns;
-		for (int r = 0; r < reps && ok; r++) {
+		bool launched = true;
+		for (int r = 0; r < reps && launched; r++) {
 			if (sysrt_launch(kern, bufs, nb, sizes, u->k->nparams, &lo) != SYSRT_OK) {
 				printf("  %s %-23s launch failed: %s\n", device, m->name, sysrt_last_error(rt));
-				ok = false;
+				launched = ok = false;
 			}
 			times[r] = (double)ns * 1e-9;
+		}
+		if (!launched) {
+			for (int i = 0; i < nb; i++)
+				sysrt_buffer_destroy(bufs[i]);
+			continue;
 		}
 		Compare c = {0};
 		for (int i = 0; i < in->n; i++) {

@@ -428,6 +428,8 @@ int ure_var_index(const Ure *u, const char *name);
 bool ure_default_sizes(const Ure *u, Sizes *sz, char *err, size_t errlen);
 /* Parses "M=37,N=29" over the defaults; false with a message on error. */
 bool ure_parse_sizes(const Ure *u, const char *spec, Sizes *sz, char *err, size_t errlen);
+/* The same for some of the sizes only: the others stay as they are in sz. */
+bool ure_parse_assignments(const Ure *u, const char *spec, Sizes *sz, char *err, size_t errlen);
 bool ure_sizes_valid(const Ure *u, const Sizes *sz, char *err, size_t errlen);
 void ure_print_sizes(Buf *b, const Ure *u, const Sizes *sz);
 
@@ -613,11 +615,12 @@ void enum_write_mapping(Buf *b, const Ure *u, const Design *d, const char *name)
  *   work items      the parallel loops around the array, flattened
  *   sequential      the other loops around the array, in order: one pass each
  *   time t          tmin .. tmax of the (retimed) schedule
+ *   inner           sequential loops moved inside the time step (interchange)
  *   rows            every register-row PE coordinate, unrolled
  *   lanes           the lane coordinate: one vector
  *
- * lower_map runs the passes, one file each: loopgen, retime, shuffle, pack,
- * vregalloc (lower.c's opening comment says what each decides).
+ * lower_map runs the passes, one file each: loopgen, retime, shuffle, interchange,
+ * pack, vregalloc (lower.c's opening comment says what each decides).
  */
 typedef enum { ACC_UNIFORM, ACC_CONTIG, ACC_GATHER } AccessKind;
 
@@ -631,6 +634,8 @@ typedef struct {
 	/* from an earlier pass: through a spill buffer along loop `fold` */
 	bool spill;
 	int fold;
+	/* from the previous iteration of inner loop `fold`, in this PE's register */
+	bool carry;
 } LoopDep;
 
 enum { LOOP_MAXPANELS = 8 };
@@ -659,12 +664,19 @@ typedef struct {
 	int spill_fold[64];
 	bool dead[64];                     /* per variable: never computed (a propagated input
 	                                      that no output reads: every reader loads it) */
+	/* interchange */
+	int ninner, inner[MAP_MAXL];       /* mapped loops run inside each time step */
+	bool carried[64];                  /* per variable: a register across inner iterations */
+	int npins[64];                     /* ... that takes a new value where these hold */
+	const Expr *pins[64][16];
 	/* pack */
 	struct {
 		const Expr *e;                 /* a tensor read */
 		int64_t d[URE_MAXL];           /* read at x - d (a propagated input's shift) */
 	} panels[LOOP_MAXPANELS];
 	int npanels;
+	/* the sizes compiled in as constants (--specialize): fixed.v[i] > 0 */
+	Sizes fixed;
 	/* vregalloc */
 	int vreg_budget;                   /* the target's vector registers */
 	int vregs;                         /* vectors live across a step */
@@ -676,12 +688,15 @@ typedef struct {
  * size). With dump_after naming a pass, prints the IR after it into dump. */
 LoopProg *lower_map(Arena *a, const Map *mp, const char *dump_after, Buf *dump, const char **why);
 bool lower_pass_known(const char *name);
+/* Sets lp->fixed from "R=3,S=3" (NULL: none); false with a message in err. */
+bool lower_specialize(LoopProg *lp, const char *spec, char *err, size_t errlen);
 void lower_print(Buf *b, const LoopProg *lp);
 
 /* the passes, in order (one file each) */
 bool loop_gen(Arena *a, LoopProg *lp);
 bool loop_retime(Arena *a, LoopProg *lp);
 bool loop_shuffle(Arena *a, LoopProg *lp);
+bool loop_interchange(Arena *a, LoopProg *lp);
 bool loop_pack(Arena *a, LoopProg *lp);
 bool loop_vregalloc(Arena *a, LoopProg *lp);
 
@@ -723,6 +738,7 @@ typedef struct {
 	const char *mapping; /* --mapping NAME */
 	const char *kernel;  /* --kernel NAME */
 	const char *sizes;   /* --size M=..,N=.. */
+	const char *specialize; /* --specialize R=3,S=3 */
 	const char *device;  /* --device=host|sim|interp */
 	const char *dump_after; /* --dump-after=PASS */
 	uint64_t seed;

@@ -278,6 +278,11 @@ bool ure_default_sizes(const Ure *u, Sizes *sz, char *err, size_t errlen)
 
 bool ure_parse_sizes(const Ure *u, const char *spec, Sizes *sz, char *err, size_t errlen)
 {
+	return ure_parse_assignments(u, spec, sz, err, errlen) && ure_sizes_valid(u, sz, err, errlen);
+}
+
+bool ure_parse_assignments(const Ure *u, const char *spec, Sizes *sz, char *err, size_t errlen)
+{
 	const char *s = spec;
 	while (*s) {
 		const char *eq = strchr(s, '=');
@@ -303,7 +308,7 @@ bool ure_parse_sizes(const Ure *u, const char *spec, Sizes *sz, char *err, size_
 		sz->v[i] = v;
 		s = *end ? end + 1 : end;
 	}
-	return ure_sizes_valid(u, sz, err, errlen);
+	return true;
 }
 
 void ure_print_sizes(Buf *b, const Ure *u, const Sizes *sz)

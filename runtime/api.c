@@ -1102,11 +1102,16 @@ static SysrtStatus check_sizes(const SysrtKernel *k, const int64_t *sizes, int n
     return rt_err(ctx, SYSRT_ERR_INVALID_ARGUMENT, "kernel '%s' takes %d size%s (%s), got %d",
                   k->sym, d->info.nsizes, d->info.nsizes == 1 ? "" : "s", names, nsizes);
   }
-  for (int j = 0; j < nsizes; j++)
+  for (int j = 0; j < nsizes; j++) {
     if (sizes[j] < 1)
       return rt_err(ctx, SYSRT_ERR_INVALID_ARGUMENT,
                     "kernel '%s': size %s = %lld; sizes must be >= 1", k->sym, d->size_names[j],
                     (long long)sizes[j]);
+    if (d->size_fixed[j] && sizes[j] != d->size_fixed[j])
+      return rt_err(ctx, SYSRT_ERR_INVALID_ARGUMENT,
+                    "kernel '%s' was compiled for %s = %lld only (sysc --specialize), not %lld", k->sym,
+                    d->size_names[j], (long long)d->size_fixed[j], (long long)sizes[j]);
+  }
   return SYSRT_OK;
 }
 

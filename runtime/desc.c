@@ -5,7 +5,8 @@
  *
  * The text is lines of fields separated by spaces or tabs. The first non-empty line is
  * `sysc-kernel 1`; then `kernel`, `mapping` and `target` once each (only `kernel` is
- * required), one `size` line per size parameter and one `tensor` line per tensor. Lines
+ * required), one `size` line per size parameter (`size R 3` when the kernel was compiled
+ * for that value only) and one `tensor` line per tensor. Lines
  * with another first word are skipped, so a newer compiler can add lines that this runtime
  * does not need. Parsing takes two passes, so that `tensor` lines may name sizes declared
  * below them: the first reads everything but the tensors, the second the tensors.
@@ -306,8 +307,9 @@ static SysrtStatus pass(Parser *p, const char *text, int second) {
     } else if (!strcmp(kw, "target")) {
       st = parse_name(p, &l, &d->info.target);
     } else if (!strcmp(kw, "size")) {
-      if (l.n != 2 || !is_ident(l.f[1]))
-        return fail(p, no, "want 'size NAME'");
+      int64_t fixed = 0;
+      if (l.n < 2 || l.n > 3 || !is_ident(l.f[1]) || (l.n == 3 && (!parse_i64(l.f[2], &fixed) || fixed < 1)))
+        return fail(p, no, "want 'size NAME' or 'size NAME VALUE' (VALUE >= 1)");
       if (d->info.nsizes == SYSRT_MAX_SIZES)
         return fail(p, no, "more than %d sizes", SYSRT_MAX_SIZES);
       for (int i = 0; i < d->info.nsizes; i++)
@@ -316,6 +318,7 @@ static SysrtStatus pass(Parser *p, const char *text, int second) {
       char *name = rt_arena_strndup(p->a, l.f[1], strlen(l.f[1]));
       if (!name)
         return SYSRT_ERR_OUT_OF_MEMORY;
+      d->size_fixed[d->info.nsizes] = fixed;
       d->size_names[d->info.nsizes++] = name;
     }
     /* other lines: for later versions of the compiler; skipped */
@@ -336,7 +339,8 @@ SysrtStatus rt_desc_parse(RtArena *a, const char *text, RtDesc *d, char *err, si
   d->info.symbol = symbol;
   err[0] = '\0';
   d->size_names = rt_arena_alloc(a, sizeof *d->size_names * SYSRT_MAX_SIZES);
-  if (!d->size_names)
+  d->size_fixed = rt_arena_alloc(a, sizeof *d->size_fixed * SYSRT_MAX_SIZES);
+  if (!d->size_names || !d->size_fixed)
     return SYSRT_ERR_OUT_OF_MEMORY;
   SysrtStatus st = pass(&p, text, 0);
   if (st)

@@ -142,6 +142,7 @@ typedef struct RtDesc {
   SysrtKernelInfo info;       /* symbol is filled by the module */
   SysrtTensorInfo *tensors;   /* info.tensors */
   const char **size_names;
+  int64_t *size_fixed;        /* the value a size was compiled for (`size R 3`), or 0 */
   int64_t **coef;             /* [ntensors][rank * (nsizes + 1)] */
 } RtDesc;
 

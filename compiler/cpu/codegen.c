@@ -16,7 +16,10 @@
  * Values move as the loop IR says: a link is a phi carried across time steps
  * (hist[var][tau-1][row]), read tau steps later from the row `drow` back and shifted
  * `dlane` lanes by a shufflevector; a value from an earlier pass comes from a spill
- * buffer; a propagated input is read from its tensor where it is used.
+ * buffer; a propagated input is read from its tensor where it is used. With inner
+ * loops inside the time step, a variable's register across them is an alloca
+ * (carry[var][row], promoted by LLVM), written at the end of each inner iteration
+ * where its pins hold; a link of one step reads it too.
  *
  * Each pass comes in two copies: one for full tiles, without the checks against the
  * end of the domain, and one with them for the tiles at the edge.
@@ -71,6 +74,8 @@ typedef struct {
 	int64_t rowc[URE_MAXL]; /* PE coordinates of the row, per space row (with pmin) */
 	LLVMValueRef cur[MAXV][MAXROWS];
 	LLVMValueRef hist[MAXV][MAXTAU][MAXROWS];
+	LLVMValueRef carry[MAXV][MAXROWS]; /* registers across inner iterations (allocas) */
+	LLVMValueRef inner_count;
 	LLVMValueRef spill[MAXV];
 	LLVMValueRef spill_stride[MAXV][URE_MAXL];
 	Point pt;
@@ -184,6 +189,36 @@ static LLVMValueRef gather(Cg *g, LLVMValueRef ptrs, LLVMValueRef mask, LLVMType
 	}
 	LLVMValueRef args[3] = {ptrs, mask, LLVMConstNull(vt)};
 	return LLVMBuildCall2(g->b, ft, f, args, 3, "gather");
+}
+
+/* llvm.masked.load / store of contiguous lanes (the tiles at the edge of the domain) */
+static LLVMValueRef masked_load(Cg *g, LLVMValueRef ptr, LLVMValueRef mask, LLVMTypeRef vt)
+{
+	LLVMTypeRef over[2] = {vt, LLVMTypeOf(ptr)};
+	unsigned id = LLVMLookupIntrinsicID("llvm.masked.load", 16);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
+	if (LLVMCountParamTypes(ft) == 4) {
+		LLVMValueRef args[4] = {ptr, LLVMConstInt(g->i32, 1, false), mask, LLVMConstNull(vt)};
+		return LLVMBuildCall2(g->b, ft, f, args, 4, "mload");
+	}
+	LLVMValueRef args[3] = {ptr, mask, LLVMConstNull(vt)};
+	return LLVMBuildCall2(g->b, ft, f, args, 3, "mload");
+}
+
+static void masked_store(Cg *g, LLVMValueRef vals, LLVMValueRef ptr, LLVMValueRef mask)
+{
+	LLVMTypeRef over[2] = {LLVMTypeOf(vals), LLVMTypeOf(ptr)};
+	unsigned id = LLVMLookupIntrinsicID("llvm.masked.store", 17);
+	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
+	if (LLVMCountParamTypes(ft) == 4) {
+		LLVMValueRef args[4] = {vals, ptr, LLVMConstInt(g->i32, 1, false), mask};
+		LLVMBuildCall2(g->b, ft, f, args, 4, "");
+		return;
+	}
+	LLVMValueRef args[3] = {vals, ptr, mask};
+	LLVMBuildCall2(g->b, ft, f, args, 3, "");
 }
 
 static void scatter(Cg *g, LLVMValueRef vals, LLVMValueRef ptrs, LLVMValueRef mask)
@@ -347,8 +382,10 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 	const Tensor *t = e->sym->tensor;
 	int pi = g->pk[0].panel ? find_panel(g, e, g->shift) : -1;
 	if (pi >= 0) {
-		LLVMValueRef o = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lp->nrows), ""),
-		                              ci64(g, g->row), "");
+		LLVMValueRef o = LLVMBuildSub(g->b, g->t, g->tmin, "");
+		if (g->lp->ninner)
+			o = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, o, g->inner_count, ""), lg_inner_index(&g->lf), "");
+		o = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, o, ci64(g, g->lp->nrows), ""), ci64(g, g->row), "");
 		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->pk[pi].panel, &o, 1, "");
 		return (Val){LLVMBuildLoad2(g->b, g->f32, p, "packed"), false};
 	}
@@ -371,9 +408,11 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 		LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, "");
 		return widen(g, ti, (Val){LLVMBuildLoad2(g->b, elem_type(g, ti), p, e->name), false});
 	}
-	if (is_true(mask) && lower_access(g->lp, e->args) == ACC_CONTIG) {
+	if (lower_access(g->lp, e->args) == ACC_CONTIG) {
 		LLVMValueRef o = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
 		LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, "");
+		if (!is_true(mask))
+			return widen(g, ti, (Val){masked_load(g, p, as_vec(g, mask), vec_of(g, elem_type(g, ti))), true});
 		LLVMValueRef l = LLVMBuildLoad2(g->b, vec_of(g, elem_type(g, ti)), p, e->name);
 		LLVMSetAlignment(l, elem_align(g, ti));
 		return widen(g, ti, (Val){l, true});
@@ -446,7 +485,10 @@ static LLVMValueRef link_value(Cg *g, const LoopDep *ld)
 			return zero_vec(g); /* from outside the array: never read (legality) */
 		src = src * lp->pext[r] + c;
 	}
-	LLVMValueRef v = g->hist[ld->var][ld->tau - 1][src];
+	/* inside a time step, the register still holds the value of the step before */
+	LLVMValueRef v = lp->ninner && ld->tau == 1
+	                 ? LLVMBuildLoad2(g->b, vec_of(g, g->f32), g->carry[ld->var][src], "carried")
+	                 : g->hist[ld->var][ld->tau - 1][src];
 	if (!ld->dlane)
 		return v;
 	LLVMValueRef m[64];
@@ -473,6 +515,8 @@ static Val cg_ref(Cg *g, const Expr *e, const Point *pt, Val mask)
 		g->shift = NULL;
 		return r;
 	}
+	if (ld->carry)
+		return (Val){LLVMBuildLoad2(g->b, vec_of(g, g->f32), g->carry[ld->var][g->row], "carried"), true};
 	if (!ld->link && !ld->spill)
 		return (Val){g->cur[ld->var][g->row], true};
 	Val linked = {ld->link ? link_value(g, ld) : zero_vec(g), true};
@@ -667,14 +711,18 @@ static void store_outputs(Cg *g, int v, const Point *pt)
 		const Expr *ref = expr_rec_ref(e->rhs);
 		if (!ref || ure_var_index(u, ref->name) != v)
 			continue;
-		Val m = pt->valid;
+		/* where: the PE's lanes inside the domain, at the point the output reads
+		 * (kept apart, as that is usually the same for every lane: a branch) */
+		Val m = pt->valid, at = {ci1(g, true), false};
 		int i = 0;
 		for (const Expr *a = ref->args; a; a = a->next, i++) {
 			if (a->kind == EX_NAME && a->sym && a->sym->kind == SYM_LOOP)
 				continue;
 			Val fixed = cg_expr(g, a, pt, m);
-			m = and_(g, m, icmp(g, LLVMIntEQ, pt->x[i], fixed));
+			at = and_(g, at, icmp(g, LLVMIntEQ, pt->x[i], fixed));
 		}
+		if (at.vec)
+			m = and_(g, m, at), at = (Val){ci1(g, true), false};
 		Val val = to_float(g, cg_expr(g, e->rhs, pt, m));
 		/* the address of the element */
 		int ti = 0;
@@ -684,19 +732,23 @@ static void store_outputs(Cg *g, int v, const Point *pt)
 		int d = 0;
 		for (const Expr *l = e->lhs; l; l = l->next, d++)
 			off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, pt->x[l->sym->index], (Val){g->tstride[ti][d], false}));
+		if (!m.vec)
+			at = and_(g, at, m), m = (Val){ci1(g, true), false};
 		LLVMBasicBlockRef st = NULL, after = NULL;
-		if (!m.vec && !is_true(m)) {
+		if (!is_true(at)) {
 			st = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "store");
 			after = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "stored");
-			LLVMBuildCondBr(g->b, m.v, st, after);
+			LLVMBuildCondBr(g->b, at.v, st, after);
 			LLVMPositionBuilderAtEnd(g->b, st);
-			m = (Val){ci1(g, true), false};
 		}
 		LLVMValueRef stored = narrow_to(g, g->ttype[ti], as_vec(g, val), true);
-		if (off.vec && is_true(m) && lower_access(g->lp, e->lhs) == ACC_CONTIG) {
+		if (off.vec && lower_access(g->lp, e->lhs) == ACC_CONTIG) {
 			LLVMValueRef o0 = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
 			LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o0, 1, "");
-			LLVMSetAlignment(LLVMBuildStore(g->b, stored, p), elem_align(g, ti));
+			if (is_true(m))
+				LLVMSetAlignment(LLVMBuildStore(g->b, stored, p), elem_align(g, ti));
+			else
+				masked_store(g, stored, p, m.v);
 		} else {
 			LLVMValueRef ov = as_vec(g, off);
 			LLVMValueRef ptrs = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &ov, 1, "");
@@ -751,17 +803,58 @@ static void step(Cg *g)
 			set_row(g, r);
 			store_outputs(g, u->order[i], &pts[r]);
 		}
+	/* the registers across inner iterations take the values of this point where
+	 * their pins hold (after every read of this iteration) */
+	for (int v = 0; v < u->nvars && lp->ninner; v++) {
+		if (!lp->carried[v] || lp->dead[v])
+			continue;
+		for (int64_t r = 0; r < lp->nrows; r++) {
+			set_row(g, r);
+			Val pin = {ci1(g, true), false};
+			for (int i = 0; i < lp->npins[v]; i++)
+				pin = and_(g, pin, cg_expr(g, lp->pins[v][i], &pts[r], pts[r].valid));
+			LLVMValueRef val = g->cur[v][r];
+			if (!is_true(pin)) {
+				LLVMValueRef old = LLVMBuildLoad2(g->b, vec_of(g, g->f32), g->carry[v][r], "");
+				val = select_(g, pin, (Val){val, true}, (Val){old, true}).v;
+			}
+			LLVMBuildStore(g->b, val, g->carry[v][r]);
+		}
+	}
+}
+
+/* A step of the array: every point of its PEs, one per iteration of the inner
+ * loops; what a link carries to later steps is then each register's last value. */
+static void step_body(void *arg)
+{
+	step(arg);
+}
+
+static void step_inner(Cg *g)
+{
+	if (!g->lp->ninner) {
+		step(g);
+		return;
+	}
+	lg_inner(&g->lf, g->full, step_body, g);
+	for (int v = 0; v < g->u->nvars; v++)
+		if (g->lp->carried[v] && g->lp->maxtau[v])
+			for (int64_t r = 0; r < g->lp->nrows; r++)
+				g->cur[v][r] = LLVMBuildLoad2(g->b, vec_of(g, g->f32), g->carry[v][r], "");
 }
 
 /* ---- packed panels ---- */
 
 /* Copies this pass's panels: panel[t - tmin][row] = the element that row reads at t
  * (0 where it would fall outside its tensor: such a PE never uses it). */
-static void fill_panels(Cg *g, LLVMValueRef *tlen)
+static void fill_step(void *arg)
 {
-	LgLoop l = lg_loop_begin(&g->lf, g->tmin, g->tmax, "pack");
-	g->t = l.iv;
-	LLVMValueRef base = LLVMBuildMul(g->b, LLVMBuildSub(g->b, l.iv, g->tmin, ""), ci64(g, g->lp->nrows), "");
+	Cg *g = arg;
+	LLVMValueRef *tlen = g->tlen;
+	LLVMValueRef base = LLVMBuildSub(g->b, g->t, g->tmin, "");
+	if (g->lp->ninner)
+		base = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, base, g->inner_count, ""), lg_inner_index(&g->lf), "");
+	base = LLVMBuildMul(g->b, base, ci64(g, g->lp->nrows), "");
 	for (int64_t r = 0; r < g->lp->nrows; r++) {
 		set_row(g, r);
 		Point pt;
@@ -788,6 +881,13 @@ static void fill_panels(Cg *g, LLVMValueRef *tlen)
 			LLVMBuildStore(g->b, v, LLVMBuildGEP2(g->b, g->f32, g->pk[i].panel, &at, 1, ""));
 		}
 	}
+}
+
+static void fill_panels(Cg *g)
+{
+	LgLoop l = lg_loop_begin(&g->lf, g->tmin, g->tmax, "pack");
+	g->t = l.iv;
+	lg_inner(&g->lf, false, fill_step, g);
 	lg_loop_end(&g->lf, &l);
 }
 
@@ -800,8 +900,11 @@ static void refill_panels(Cg *g)
 	static const Sizes ones = {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
 	LLVMValueRef key = ci64(g, 0);
 	for (int l = 0; l < mp->nloops; l++) {
-		if (mp->loops[l].st >= 0)
-			continue;
+		bool inner = false;
+		for (int i = 0; i < g->lp->ninner; i++)
+			inner |= g->lp->inner[i] == l;
+		if (mp->loops[l].st >= 0 || inner)
+			continue; /* a panel covers every step and inner iteration */
 		bool used = false;
 		for (int i = 0; i < g->npk; i++)
 			for (const Expr *a = g->pk[i].e->args; a; a = a->next) {
@@ -818,7 +921,7 @@ static void refill_panels(Cg *g)
 	LLVMBasicBlockRef ready = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "panels_ready");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntNE, key, prev, ""), fill, ready);
 	LLVMPositionBuilderAtEnd(g->b, fill);
-	fill_panels(g, g->tlen);
+	fill_panels(g);
 	LLVMBuildStore(g->b, key, g->pk[0].filled);
 	LLVMBuildBr(g->b, ready);
 	LLVMPositionBuilderAtEnd(g->b, ready);
@@ -844,16 +947,21 @@ static void pass(Cg *g)
 	LLVMValueRef zero = zero_vec(g);
 	if (g->npk)
 		refill_panels(g);
+	for (int v = 0; v < u->nvars; v++)
+		if (lp->carried[v])
+			for (int64_t r = 0; r < lp->nrows; r++)
+				LLVMBuildStore(g->b, zero, g->carry[v][r]);
 	/* the first step, from empty registers */
 	for (int v = 0; v < u->nvars; v++)
 		for (int k = 0; k < lp->maxtau[v]; k++)
 			for (int64_t r = 0; r < lp->nrows; r++)
 				g->hist[v][k][r] = zero;
-	/* Only full tiles peel: the edge copy runs rarely and is kept small (compile time) */
-	bool peel = g->full;
+	/* Only full tiles peel: the edge copy runs rarely and is kept small (compile time).
+	 * With inner loops, the innermost one peels instead (step_inner). */
+	bool peel = g->full && !lp->ninner;
 	if (peel) {
 		g->t = g->tmin;
-		step(g);
+		step_inner(g);
 		shift_state(g, next);
 	} else {
 		for (int v = 0; v < u->nvars; v++)
@@ -883,7 +991,7 @@ static void pass(Cg *g)
 	memcpy(hist_loop, g->hist, sizeof hist_loop);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, peel ? LLVMIntSLT : LLVMIntSLE, g->t, g->tmax, ""), body, exit);
 	LLVMPositionBuilderAtEnd(g->b, body);
-	step(g);
+	step_inner(g);
 	shift_state(g, next);
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
 	for (int v = 0; v < u->nvars; v++)
@@ -905,7 +1013,7 @@ static void pass(Cg *g)
 	LLVMPositionBuilderAtEnd(g->b, last);
 	memcpy(g->hist, hist_loop, sizeof hist_loop);
 	g->t = g->tmax;
-	step(g);
+	step_inner(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 }
@@ -941,12 +1049,13 @@ static void pass_both(void *arg)
 /* Loads the sizes of the function being built, and its extents. */
 static void load_sizes(Cg *g, LLVMValueRef sizes)
 {
-	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, g->mp, g->size, g->bound, g->ext, g->outer};
+	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, g->mp, g->size, g->bound, g->ext, g->outer, g->lp};
 	int i = 0;
 	for (const Ident *p = g->u->k->params; p; p = p->next, i++) {
 		LLVMValueRef idx = ci64(g, i);
 		LLVMValueRef ptr = LLVMBuildGEP2(g->b, g->i64, sizes, &idx, 1, "");
-		g->size[i] = LLVMBuildLoad2(g->b, g->i64, ptr, p->name);
+		/* a specialized size is a constant (the runtime checks the value passed) */
+		g->size[i] = g->lp->fixed.v[i] ? ci64(g, g->lp->fixed.v[i]) : LLVMBuildLoad2(g->b, g->i64, ptr, p->name);
 	}
 	lg_extents(&g->lf);
 }
@@ -1033,8 +1142,14 @@ static void emit_run(Cg *g, const char *sym)
 	LLVMValueRef malloc0 = LLVMGetNamedFunction(g->mod, "malloc");
 	if (!malloc0)
 		malloc0 = LLVMAddFunction(g->mod, "malloc", mft0);
+	g->inner_count = lg_inner_count(&g->lf);
+	for (int v = 0; v < u->nvars; v++)
+		if (lp->carried[v])
+			for (int64_t r = 0; r < lp->nrows; r++)
+				g->carry[v][r] = LLVMBuildAlloca(g->b, vec_of(g, g->f32), "carry");
 	for (int i = 0; i < g->npk; i++) {
 		LLVMValueRef steps = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, 1), "");
+		steps = LLVMBuildMul(g->b, steps, g->inner_count, "");
 		LLVMValueRef bytes = LLVMBuildMul(g->b, steps, ci64(g, 4 * lp->nrows), "");
 		g->pk[i].panel = LLVMBuildCall2(g->b, mft0, malloc0, &bytes, 1, "panel");
 	}
@@ -1077,13 +1192,18 @@ char *cpu_symbol(Arena *a, const Map *mp)
 	return arena_printf(a, "sysk_%s_%s", mp->u->k->name, mp->m->name);
 }
 
-char *cpu_desc(Arena *a, const Map *mp, const char *target)
+char *cpu_desc(Arena *a, const LoopProg *lp, const char *target)
 {
+	const Map *mp = lp->mp;
 	const Kernel *k = mp->u->k;
 	Buf b = {0};
 	buf_printf(&b, "sysc-kernel 1\nkernel %s\nmapping %s\ntarget %s\n", k->name, mp->m->name, target);
-	for (const Ident *p = k->params; p; p = p->next)
-		buf_printf(&b, "size %s\n", p->name);
+	int pi = 0;
+	for (const Ident *p = k->params; p; p = p->next, pi++)
+		if (lp->fixed.v[pi])
+			buf_printf(&b, "size %s %lld\n", p->name, (long long)lp->fixed.v[pi]);
+		else
+			buf_printf(&b, "size %s\n", p->name);
 	for (const Tensor *t = k->tensors; t; t = t->next) {
 		buf_printf(&b, "tensor %s %s %s %d", t->name, t->dir == TENSOR_IN ? "in" : "out", type_name(t->type), t->rank);
 		for (const Expr *d = t->dims; d; d = d->next) {
@@ -1121,7 +1241,7 @@ LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const c
 	emit_count(g, sym);
 	emit_run(g, sym);
 	/* the description, for the runtime */
-	const char *desc = cpu_desc(a, lp->mp, "host");
+	const char *desc = cpu_desc(a, lp, "host");
 	LLVMValueRef str = LLVMConstStringInContext(ctx, desc, (unsigned)strlen(desc), false);
 	LLVMValueRef gv = LLVMAddGlobal(g->mod, LLVMTypeOf(str), arena_printf(a, "%s_desc", sym));
 	LLVMSetInitializer(gv, str);

@@ -13,7 +13,8 @@
 #include <string.h>
 
 LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
-                          LLVMContextRef ctx, LLVMTargetMachineRef tm, int *nkernels, int *failed)
+                          const char *specialize, LLVMContextRef ctx, LLVMTargetMachineRef tm, int *nkernels,
+                          int *failed)
 {
 	LLVMModuleRef mod = NULL;
 	*nkernels = 0;
@@ -32,6 +33,12 @@ LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 		if (!lp) {
 			fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s\n", m->name,
 			        m->kernel->name, why);
+			(*failed)++;
+			continue;
+		}
+		char err[160];
+		if (!lower_specialize(lp, specialize, err, sizeof err)) {
+			fprintf(stderr, "sysc: error: --specialize: %s\n", err);
 			(*failed)++;
 			continue;
 		}

@@ -19,16 +19,19 @@
 
 /* The kernel's symbol prefix: sysk_<kernel>_<mapping>. */
 char *cpu_symbol(Arena *a, const Map *mp);
-/* The description text of the ABI (tensors, types, extents as affine forms). */
-char *cpu_desc(Arena *a, const Map *mp, const char *target);
+/* The description text of the ABI (tensors, types, extents as affine forms, the
+ * sizes it was compiled for). */
+char *cpu_desc(Arena *a, const LoopProg *lp, const char *target);
 
 LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym);
 LLVMTargetMachineRef cpu_target(char **err);
 
 /* Compiles the mappings of kernel `kernel` (or of all kernels; or the one named)
- * for the host into one module in ctx. Mappings that cannot be compiled are
- * reported on stderr and counted in *failed; NULL when none could be. */
+ * for the host into one module in ctx, with the sizes `specialize` names ("R=3,S=3",
+ * or NULL) as constants. Mappings that cannot be compiled are reported on stderr
+ * and counted in *failed; NULL when none could be. */
 LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
-                          LLVMContextRef ctx, LLVMTargetMachineRef tm, int *nkernels, int *failed);
+                          const char *specialize, LLVMContextRef ctx, LLVMTargetMachineRef tm, int *nkernels,
+                          int *failed);
 
 #endif

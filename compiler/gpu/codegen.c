@@ -72,6 +72,7 @@ struct GpuCg {
 	int64_t rowc[URE_MAXL];
 	LLVMValueRef cur[MAXV][MAXROWS];
 	LLVMValueRef hist[MAXV][MAXTAU][MAXROWS];
+	LLVMValueRef carry[MAXV][MAXROWS]; /* registers across inner iterations (allocas) */
 	LLVMValueRef spill[MAXV];
 	LLVMValueRef spill_stride[MAXV][URE_MAXL];
 	/* the shuffles of the current step: one per (value, distance) */
@@ -316,7 +317,9 @@ static LLVMValueRef link_value(GpuCg *g, const LoopDep *ld)
 			return fzero(g); /* from outside the array: never read (legality) */
 		src = src * lp->pext[r] + c;
 	}
-	LLVMValueRef v = g->hist[ld->var][ld->tau - 1][src];
+	/* inside a time step, the register still holds the value of the step before */
+	LLVMValueRef v = lp->ninner && ld->tau == 1 ? LLVMBuildLoad2(g->b, g->f32, g->carry[ld->var][src], "carried")
+	                                            : g->hist[ld->var][ld->tau - 1][src];
 	return ld->dlane ? shift(g, v, ld->dlane) : v;
 }
 
@@ -333,6 +336,8 @@ static LLVMValueRef cg_ref(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRe
 				y.x[j] = LLVMBuildSub(g->b, pt->x[j], ci64(g, ld->dep->d[j]), "");
 		return cg_expr(g, var->input, &y, mask);
 	}
+	if (ld->carry)
+		return LLVMBuildLoad2(g->b, g->f32, g->carry[ld->var][g->row], "carried");
 	if (!ld->link && !ld->spill)
 		return g->cur[ld->var][g->row];
 	LLVMValueRef linked = ld->link ? link_value(g, ld) : fzero(g);
@@ -559,7 +564,42 @@ static void step(GpuCg *g)
 			set_row(g, r);
 			store_outputs(g, u->order[i], &pts[r]);
 		}
+	/* the registers across inner iterations take this point's values where their
+	 * pins hold (after every read of this iteration) */
+	for (int v = 0; v < u->nvars && lp->ninner; v++) {
+		if (!lp->carried[v] || lp->dead[v])
+			continue;
+		for (int64_t r = 0; r < lp->nrows; r++) {
+			set_row(g, r);
+			LLVMValueRef pin = ci1(g, true), val = g->cur[v][r];
+			for (int i = 0; i < lp->npins[v]; i++)
+				pin = and_(g, pin, cg_expr(g, lp->pins[v][i], &pts[r], pts[r].valid));
+			if (!is_true(pin))
+				val = LLVMBuildSelect(g->b, pin, val, LLVMBuildLoad2(g->b, g->f32, g->carry[v][r], ""), "");
+			LLVMBuildStore(g->b, val, g->carry[v][r]);
+		}
+	}
 	g->nshifted = 0;
+}
+
+/* A step with inner loops: one point per inner iteration; what a link carries to
+ * later steps is then each register's last value. */
+static void step_body(void *arg)
+{
+	step(arg);
+}
+
+static void step_inner(GpuCg *g)
+{
+	if (!g->lp->ninner) {
+		step(g);
+		return;
+	}
+	lg_inner(&g->lf, true, step_body, g);
+	for (int v = 0; v < g->u->nvars; v++)
+		if (g->lp->carried[v] && g->lp->maxtau[v])
+			for (int64_t r = 0; r < g->lp->nrows; r++)
+				g->cur[v][r] = LLVMBuildLoad2(g->b, g->f32, g->carry[v][r], "");
 }
 
 /* The state after a step: what entered each delay line. */
@@ -572,7 +612,8 @@ static void shift_state(GpuCg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
 }
 
 /* One pass of the array, its first and last time steps peeled off the loop (as on
- * the host: the guards of a reduction's start and end fold away inside it). */
+ * the host: the guards of a reduction's start and end fold away inside it); with
+ * inner loops, the innermost of those peels instead. */
 static void pass(GpuCg *g)
 {
 	const Ure *u = g->u;
@@ -585,10 +626,19 @@ static void pass(GpuCg *g)
 		for (int k = 0; k < lp->maxtau[v]; k++)
 			for (int64_t r = 0; r < lp->nrows; r++)
 				g->hist[v][k][r] = fzero(g);
-	g->t = g->tmin;
-	step(g);
-	shift_state(g, next);
-	LLVMValueRef t1 = add(g, g->tmin, ci64(g, 1));
+	for (int v = 0; v < u->nvars; v++)
+		if (lp->carried[v])
+			for (int64_t r = 0; r < lp->nrows; r++)
+				LLVMBuildStore(g->b, fzero(g), g->carry[v][r]);
+	bool peel = !lp->ninner;
+	if (peel) {
+		g->t = g->tmin;
+		step(g);
+		shift_state(g, next);
+	} else {
+		memcpy(next, g->hist, sizeof g->hist);
+	}
+	LLVMValueRef t1 = peel ? add(g, g->tmin, ci64(g, 1)) : g->tmin;
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
 	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time");
 	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "step");
@@ -606,9 +656,9 @@ static void pass(GpuCg *g)
 			}
 	LLVMValueRef t_loop = g->t;
 	memcpy(hist_loop, g->hist, sizeof g->hist);
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, g->t, g->tmax, ""), body, exit);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, peel ? LLVMIntSLT : LLVMIntSLE, g->t, g->tmax, ""), body, exit);
 	LLVMPositionBuilderAtEnd(g->b, body);
-	step(g);
+	step_inner(g);
 	shift_state(g, next);
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
 	for (int v = 0; v < u->nvars; v++)
@@ -620,6 +670,13 @@ static void pass(GpuCg *g)
 	LLVMBuildBr(g->b, head);
 	/* the last step, when the pass has more than one */
 	LLVMPositionBuilderAtEnd(g->b, exit);
+	if (!peel) {
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
+		free(next);
+		free(hist_loop);
+		return;
+	}
 	LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->tmax, g->tmin, ""), last, done);
 	LLVMPositionBuilderAtEnd(g->b, last);
@@ -728,7 +785,7 @@ static char *describe(GpuCg *g, const char *sym)
 	int np = g->u->k->nparams;
 	Buf b = {0};
 	static const char *const exchange[] = {"warp", "subgroup", "local"};
-	buf_printf(&b, "%sgpu-entry %s\ngpu-group %d %d\ngpu-lanes %d %d %s\n", cpu_desc(g->a, mp, g->tg->name), sym,
+	buf_printf(&b, "%sgpu-entry %s\ngpu-group %d %d\ngpu-lanes %d %d %s\n", cpu_desc(g->a, g->lp, g->tg->name), sym,
 	           g->lay.threads, g->lay.per_group, g->lay.lanes, g->lay.width, exchange[g->o->shuffle]);
 	for (int l = 0; l < mp->nloops; l++)
 		if (mp->loops[l].st < 0 && mp->loops[l].parallel) {
@@ -786,6 +843,10 @@ static void emit_kernel(GpuCg *g, const char *sym)
 			;
 	g->tg->kernel_attrs(g, g->fn, g->lay.threads, sg);
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
+	for (int v = 0; v < u->nvars; v++)
+		if (lp->carried[v])
+			for (int64_t r = 0; r < lp->nrows; r++)
+				g->carry[v][r] = LLVMBuildAlloca(g->b, g->f32, "carry");
 	/* the arguments */
 	int ti = 0, p = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
@@ -796,11 +857,13 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	for (const Ident *q = u->k->params; q; q = q->next, si++) {
 		g->size[si] = LLVMGetParam(g->fn, (unsigned)p++);
 		LLVMSetValueName2(g->size[si], q->name, strlen(q->name));
+		if (lp->fixed.v[si]) /* specialized: a constant (the runtime checks the value passed) */
+			g->size[si] = ci64(g, lp->fixed.v[si]);
 	}
 	LLVMValueRef scr = scratch ? LLVMGetParam(g->fn, (unsigned)p++) : NULL;
 	LLVMValueRef first = LLVMGetParam(g->fn, (unsigned)p++);
 	LLVMSetValueName2(first, "first_item", 10);
-	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, mp, g->size, g->bound, g->ext, g->outer};
+	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, mp, g->size, g->bound, g->ext, g->outer, g->lp};
 	lg_extents(&g->lf);
 	ti = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {

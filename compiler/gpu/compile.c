@@ -47,7 +47,8 @@ LLVMTargetMachineRef gpu_machine(const GpuTarget *tg, const GpuOptions *o, char 
 	                               LLVMRelocDefault, LLVMCodeModelDefault);
 }
 
-LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const GpuTarget *tg,
+LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
+                          const char *specialize, const GpuTarget *tg,
                           const GpuOptions *o, LLVMContextRef ctx, char ***descs, int *nkernels, int *failed)
 {
 	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("sysc", ctx);
@@ -68,6 +69,12 @@ LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 		const char *why = NULL;
 		LoopProg *lp = lower_map(a, mp, NULL, NULL, &why);
 		GpuLayout lay;
+		char err[160];
+		if (lp && !lower_specialize(lp, specialize, err, sizeof err)) {
+			fprintf(stderr, "sysc: error: --specialize: %s\n", err);
+			(*failed)++;
+			continue;
+		}
 		if (lp)
 			why = gpu_layout(lp, tg, o, &lay);
 		for (Tensor *t = m->kernel->tensors; t && !why; t = t->next)
@@ -106,7 +113,8 @@ static int write_out(const char *path, const Buf *b)
 	return 0;
 }
 
-int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const GpuTarget *tg,
+int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
+              const GpuTarget *tg,
               const char *gpu, const char *emit, const char *output)
 {
 	GpuOptions o;
@@ -125,7 +133,7 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 	LLVMContextRef ctx = LLVMContextCreate();
 	char **descs;
 	int nk = 0, failed = 0, rc = 1;
-	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, mapping, tg, &o, ctx, &descs, &nk, &failed);
+	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, mapping, specialize, tg, &o, ctx, &descs, &nk, &failed);
 	Buf out = {0};
 	if (mod && !lg_optimize(mod, tm, &err)) {
 		fprintf(stderr, "sysc: internal error: the generated module is invalid: %s\n", err ? err : "");

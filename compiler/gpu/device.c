@@ -17,7 +17,8 @@
 #include <string.h>
 
 /* The module for tg with the given --gpu profile, in memory; NULL after a message. */
-static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const GpuTarget *tg,
+static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
+                 const GpuTarget *tg,
                  const char *gpu, Buf *out, int *nkernels, int *failed)
 {
 	GpuOptions o;
@@ -35,7 +36,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 	}
 	LLVMContextRef ctx = LLVMContextCreate();
 	char **descs;
-	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, mapping, tg, &o, ctx, &descs, nkernels, failed);
+	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, mapping, specialize, tg, &o, ctx, &descs, nkernels, failed);
 	bool ok = mod != NULL;
 	if (ok && !lg_optimize(mod, tm, &err)) {
 		printf("  internal error: the generated module is invalid: %s\n", err ? err : "");
@@ -53,7 +54,8 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 	return ok;
 }
 
-SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, SysrtContext *rt,
+SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
+                      SysrtContext *rt,
                       SysrtDevice *dev, int *nkernels, int *failed)
 {
 	SysrtDeviceInfo info;
@@ -74,7 +76,7 @@ SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const c
 	SysrtModule *module = NULL;
 	for (int i = 0; i < 2 && profiles[i] && !module; i++) {
 		Buf out = {0};
-		if (!emit(a, d, p, kernel, mapping, tg, profiles[i], &out, nkernels, failed)) {
+		if (!emit(a, d, p, kernel, mapping, specialize, tg, profiles[i], &out, nkernels, failed)) {
 			buf_free(&out);
 			return NULL;
 		}

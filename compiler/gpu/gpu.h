@@ -108,16 +108,17 @@ char *gpu_emit(Arena *a, const LoopProg *lp, const GpuTarget *tg, const GpuOptio
 /* Compiles the mappings of `kernel` (or all; or the one named) into one module for tg,
  * optimised, in ctx. Mappings that cannot be compiled are reported on stderr and
  * counted in *failed. Sets *descs (n texts, in a). NULL when none could be. */
-LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const GpuTarget *tg,
-                          const GpuOptions *o, LLVMContextRef ctx, char ***descs, int *nkernels, int *failed);
+LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
+                          const char *specialize, const GpuTarget *tg, const GpuOptions *o, LLVMContextRef ctx,
+                          char ***descs, int *nkernels, int *failed);
 /* The target machine for tg and o. */
 LLVMTargetMachineRef gpu_machine(const GpuTarget *tg, const GpuOptions *o, char **err);
 
 /* The whole of `sysc build --target=ptx|spirv` for one program: writes the loadable
  * file (emit "obj"), assembly ("asm") or LLVM IR ("llvm") to output ("-": stdout).
  * gpu names the device (--gpu, NULL: the target's default). Returns an exit status. */
-int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const GpuTarget *tg,
-              const char *gpu, const char *emit, const char *output);
+int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
+              const GpuTarget *tg, const char *gpu, const char *emit, const char *output);
 /* Appends n bytes (binary) to b. */
 void gpu_buf_add(Buf *b, const void *data, size_t n);
 
@@ -130,7 +131,8 @@ struct SysrtModule;
  * lane exchange the device supports, and loads them: the module, or NULL after a
  * message on stdout. */
 struct SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
-                             struct SysrtContext *rt, struct SysrtDevice *dev, int *nkernels, int *failed);
+                             const char *specialize, struct SysrtContext *rt, struct SysrtDevice *dev, int *nkernels,
+                             int *failed);
 
 /* ---- spv/binary.c: SPIR-V words after LLVM ---- */
 

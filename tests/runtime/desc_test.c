@@ -62,6 +62,9 @@ static void test_malformed(void) {
   EXPECT_BAD(HEAD "size N M\n", "want 'size NAME'");
   EXPECT_BAD(HEAD "size N-1\n", "want 'size NAME'");
   EXPECT_BAD(HEAD "size N\nsize N\n", "line 4: size 'N' declared twice");
+  EXPECT_BAD(HEAD "size N 0\n", "line 3: want 'size NAME' or 'size NAME VALUE' (VALUE >= 1)");
+  EXPECT_BAD(HEAD "size N -3\n", "want 'size NAME' or 'size NAME VALUE'");
+  EXPECT_BAD(HEAD "size N 4 5\n", "want 'size NAME' or 'size NAME VALUE'");
   EXPECT_BAD(HEAD "tensor a in f32\n", "line 3: a tensor line is 'tensor NAME in|out TYPE RANK "
                                        "EXTENT...'");
   EXPECT_BAD(HEAD "size N\ntensor a inout f32 1 0:1\n",
@@ -178,6 +181,29 @@ static void test_wellformed(void) {
   sysrt_module_destroy(mod);
 }
 
+/* A kernel compiled for one value of a size (sysc --specialize): other values are refused. */
+static void test_specialized(void) {
+  SysrtKernelSymbols s = {"sysk_sp", count_one, run_nothing,
+                          HEAD "size M\nsize N 4\ntensor a out f32 1 0:1,1\n"};
+  SysrtModule *mod;
+  SysrtKernel *k;
+  CHECK_OK(ctx, sysrt_module_from_symbols(dev, &s, 1, &mod));
+  CHECK_OK(ctx, sysrt_kernel_get(mod, "sysk_sp", &k));
+  int64_t sizes[2] = {3, 4}, dims[8];
+  size_t bytes;
+  CHECK_OK(ctx, sysrt_kernel_tensor_shape(k, 0, sizes, 2, dims, &bytes));
+  CHECK(dims[0] == 7, "a: %lld", (long long)dims[0]);
+  sizes[1] = 5;
+  CHECK_ST(ctx, sysrt_kernel_tensor_shape(k, 0, sizes, 2, dims, &bytes), SYSRT_ERR_INVALID_ARGUMENT,
+           "kernel 'sysk_sp' was compiled for N = 4 only (sysc --specialize), not 5");
+  SysrtBuffer *b;
+  CHECK_OK(ctx, sysrt_buffer_create(dev, 64, &b));
+  CHECK_ST(ctx, sysrt_launch(k, &b, 1, sizes, 2, NULL), SYSRT_ERR_INVALID_ARGUMENT,
+           "compiled for N = 4 only");
+  sysrt_buffer_destroy(b);
+  sysrt_module_destroy(mod);
+}
+
 /* A module with a good kernel, a malformed one and one for a GPU target: from_symbols refuses
    it as a whole; kernel_get on a mixed file module is tested in runtime.load. Here: targets. */
 static void test_targets(void) {
@@ -228,6 +254,7 @@ int main(void) {
   test_malformed();
   test_wellformed();
   test_targets();
+  test_specialized();
   sysrt_context_destroy(ctx);
   return t_end();
 }
