@@ -1,9 +1,10 @@
 /*
  * conv_bench.c: FP32 2-D convolution from samples/conv2d.sys (its output-stationary
- * mapping, compiled by `sysc build` into this program, launched through the runtime)
- * against oneDNN's f32 forward convolution, in one process, with the same number of
- * threads, on the same plain layouts (img C x H x W, weights K x C x R x S, output
- * K x P x Q; no padding, stride 1). Prints medians and the ratio.
+ * mapping, compiled by `sysc build` twice: for any filter size, and with
+ * `--specialize R=3,S=3`; the objects are loaded through the runtime) against oneDNN's
+ * f32 forward convolution, in one process, with the same number of threads, on the
+ * same plain layouts (img C x H x W, weights K x C x R x S, output K x P x Q; no
+ * padding, stride 1). Prints medians and the ratios.
  * Usage: conv_bench [C=K] [P=Q] [threads] [repeats]   (default 64 56: N=1, 3x3)
  */
 #include "sysrt.h"
@@ -16,9 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
-int64_t sysk_conv2d_output_stationary_count(const int64_t *sizes);
-void sysk_conv2d_output_stationary_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
-extern const char sysk_conv2d_output_stationary_desc[];
+#ifndef CONV_KERNELS
+#define CONV_KERNELS "."
+#endif
 
 static double now(void)
 {
@@ -49,6 +50,39 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
+/* Runs the kernel of object file `path` reps times on buf; its median, output in out. */
+static double time_sysc(SysrtContext *ctx, SysrtDevice *dev, const char *path, SysrtBuffer **buf, const int64_t *sizes,
+                        int threads, int reps, float *out, size_t bytes)
+{
+	SysrtModule *mod;
+	SysrtKernel *kern;
+	rt_check(ctx, sysrt_module_load_file(dev, path, &mod));
+	rt_check(ctx, sysrt_kernel_get(mod, "sysk_conv2d_output_stationary", &kern));
+	SysrtLaunchOptions lo = SYSRT_LAUNCH_OPTIONS_INIT;
+	uint64_t ns;
+	lo.threads = threads;
+	lo.elapsed_ns = &ns;
+	double ts[100];
+	rt_check(ctx, sysrt_buffer_write(buf[2], 0, out, bytes)); /* not the last kernel's result */
+	rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, 6, &lo));
+	for (int r = 0; r < reps; r++) {
+		rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, 6, &lo));
+		ts[r] = (double)ns * 1e-9;
+	}
+	rt_check(ctx, sysrt_buffer_read(buf[2], 0, out, bytes));
+	sysrt_module_destroy(mod);
+	qsort(ts, (size_t)reps, sizeof ts[0], cmp);
+	return ts[reps / 2];
+}
+
+static double max_rel_diff(const float *out, const float *ref, size_t n)
+{
+	double err = 0;
+	for (size_t i = 0; i < n; i++)
+		err = fmax(err, fabs((double)out[i] - ref[i]) / (fabs((double)ref[i]) + 1));
+	return err;
+}
+
 int main(int argc, char **argv)
 {
 	int64_t C = argc > 1 ? atoi(argv[1]) : 64, P = argc > 2 ? atoi(argv[2]) : 56;
@@ -61,6 +95,7 @@ int main(int argc, char **argv)
 	}
 	size_t nimg = (size_t)(C * H * W), nwt = (size_t)(K * C * R * S), nout = (size_t)(K * P * Q);
 	float *img = malloc(4 * nimg), *wt = malloc(4 * nwt), *out = malloc(4 * nout), *ref = malloc(4 * nout);
+	float *out3 = calloc(nout, 4);
 	srand(7);
 	for (size_t i = 0; i < nimg; i++)
 		img[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
@@ -70,31 +105,18 @@ int main(int argc, char **argv)
 	/* sysc, through the runtime */
 	SysrtContext *ctx = NULL;
 	SysrtDevice *dev;
-	SysrtModule *mod;
-	SysrtKernel *kern;
 	SysrtBuffer *buf[3];
 	rt_check(NULL, sysrt_context_create(NULL, &ctx));
 	rt_check(ctx, sysrt_device_get(ctx, "host", &dev));
-	const SysrtKernelSymbols syms[] = {SYSRT_KERNEL_SYMBOLS(sysk_conv2d_output_stationary)};
-	rt_check(ctx, sysrt_module_from_symbols(dev, syms, 1, &mod));
-	rt_check(ctx, sysrt_kernel_get(mod, "sysk_conv2d_output_stationary", &kern));
 	size_t bytes[3] = {4 * nimg, 4 * nwt, 4 * nout};
 	for (int i = 0; i < 3; i++)
 		rt_check(ctx, sysrt_buffer_create(dev, bytes[i], &buf[i]));
 	rt_check(ctx, sysrt_buffer_write(buf[0], 0, img, bytes[0]));
 	rt_check(ctx, sysrt_buffer_write(buf[1], 0, wt, bytes[1]));
 	int64_t sizes[6] = {K, C, H, W, R, S};
-	SysrtLaunchOptions lo = SYSRT_LAUNCH_OPTIONS_INIT;
-	uint64_t ns;
-	lo.threads = threads;
-	lo.elapsed_ns = &ns;
-	double ts[100], to[100];
-	rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, 6, &lo));
-	for (int r = 0; r < reps; r++) {
-		rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, 6, &lo));
-		ts[r] = (double)ns * 1e-9;
-	}
-	rt_check(ctx, sysrt_buffer_read(buf[2], 0, out, bytes[2]));
+	double ts = time_sysc(ctx, dev, CONV_KERNELS "/conv_kernels.o", buf, sizes, threads, reps, out, bytes[2]);
+	double ts3 = time_sysc(ctx, dev, CONV_KERNELS "/conv_kernels_3x3.o", buf, sizes, threads, reps, out3, bytes[2]);
+	double to[100];
 
 	/* oneDNN (threads from OMP_NUM_THREADS, set by the caller to the same count) */
 	dnnl_engine_t eng;
@@ -131,17 +153,17 @@ int main(int argc, char **argv)
 	const char *impl = NULL;
 	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
 
-	double err = 0;
-	for (size_t i = 0; i < nout; i++)
-		err = fmax(err, fabs((double)out[i] - ref[i]) / (fabs((double)ref[i]) + 1));
-	qsort(ts, (size_t)reps, sizeof ts[0], cmp);
+	double err = fmax(max_rel_diff(out, ref, nout), max_rel_diff(out3, ref, nout));
 	qsort(to, (size_t)reps, sizeof to[0], cmp);
 	double flop = 2.0 * (double)(K * P * Q) * (double)(C * R * S);
 	printf("conv2d N=1 C=K=%lld %lldx%lld 3x3 (output %lldx%lld), %d threads, median of %d\n", (long long)C,
 	       (long long)H, (long long)W, (long long)P, (long long)Q, threads, reps);
-	printf("  sysc output_stationary  %8.3f ms  %7.1f GFLOP/s\n", ts[reps / 2] * 1e3, flop / ts[reps / 2] * 1e-9);
-	printf("  oneDNN (%s)  %8.3f ms  %7.1f GFLOP/s\n", impl ? impl : "?", to[reps / 2] * 1e3, flop / to[reps / 2] * 1e-9);
-	printf("  ratio sysc / oneDNN     %8.1f %%\n", 100 * to[reps / 2] / ts[reps / 2]);
+	printf("  sysc output_stationary           %8.3f ms  %7.1f GFLOP/s\n", ts * 1e3, flop / ts * 1e-9);
+	printf("  sysc output_stationary, R=S=3    %8.3f ms  %7.1f GFLOP/s\n", ts3 * 1e3, flop / ts3 * 1e-9);
+	printf("  oneDNN (%s)           %8.3f ms  %7.1f GFLOP/s\n", impl ? impl : "?", to[reps / 2] * 1e3,
+	       flop / to[reps / 2] * 1e-9);
+	printf("  ratio sysc / oneDNN              %8.1f %%\n", 100 * to[reps / 2] / ts);
+	printf("  ratio sysc R=S=3 / oneDNN        %8.1f %%\n", 100 * to[reps / 2] / ts3);
 	printf("  max relative difference %.2g\n", err);
 	dnnl_primitive_destroy(conv);
 	dnnl_primitive_desc_destroy(pd);
@@ -152,8 +174,8 @@ int main(int argc, char **argv)
 	dnnl_engine_destroy(eng);
 	for (int i = 0; i < 3; i++)
 		sysrt_buffer_destroy(buf[i]);
-	sysrt_module_destroy(mod);
 	sysrt_context_destroy(ctx);
+	free(out3);
 	free(img);
 	free(wt);
 	free(out);

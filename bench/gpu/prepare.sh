@@ -1,8 +1,8 @@
 #!/bin/sh
 # bench/gpu/prepare.sh [BUILD]: on a machine with sysc built (BUILD, default build/),
 # writes what bench/gpu/run.sh needs on a GPU machine without LLVM into bench/gpu/out/
-# (git-ignored): the samples' modules (PTX for sm_90, SPIR-V for OpenCL) and the
-# front end's generated parser.
+# (git-ignored): the samples' modules (PTX for sm_90, SPIR-V for OpenCL; conv2d also
+# specialized for 3 x 3 filters) and the front end's generated parser.
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
@@ -12,5 +12,10 @@ for f in gemm conv1d conv2d; do
   "$build/compiler/sysc" build "$root/samples/$f.sys" --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/$f.ptx"
   "$build/compiler/sysc" build "$root/samples/$f.sys" --target=spirv --gpu=generic -o "$out/$f.spv"
 done
+# conv2d compiled for 3 x 3 filters only (the filter loops unroll)
+"$build/compiler/sysc" build "$root/samples/conv2d.sys" --specialize R=3,S=3 --target=ptx --gpu=${SYSC_GPU:-sm_90} \
+  -o "$out/conv2d_3x3.ptx"
+"$build/compiler/sysc" build "$root/samples/conv2d.sys" --specialize R=3,S=3 --target=spirv --gpu=generic \
+  -o "$out/conv2d_3x3.spv"
 cp "$build"/compiler/gen/sysc.tab.c "$build"/compiler/gen/sysc.tab.h "$build"/compiler/gen/sysc.lex.c "$out/gen/"
 ls -l "$out"

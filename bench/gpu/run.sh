@@ -41,7 +41,7 @@ s=$root/samples
 echo "== correctness: every mapping, bit for bit against the interpreter ($kind)"
 fail=0
 while read -r file sizes; do
-  "$check" --device=$kind "$s/$file.sys" "$out/$file.$ext" "$sizes" || fail=1
+  "$check" --device=$kind "$s/${file%_3x3}.sys" "$out/$file.$ext" "$sizes" || fail=1
 done <<END
 gemm M=13,N=11,K=17
 gemm M=37,N=45,K=19
@@ -57,11 +57,22 @@ conv2d K=12,C=5,H=10,W=19,R=3,S=3
 conv2d K=18,C=5,H=9,W=19,R=3,S=2
 conv2d K=7,C=3,H=5,W=5,R=1,S=1
 conv2d K=33,C=17,H=31,W=45,R=3,S=3
+conv2d_3x3 K=12,C=5,H=10,W=19,R=3,S=3
+conv2d_3x3 K=33,C=17,H=31,W=45,R=3,S=3
 END
+
+if [ "$kind" = cuda ] && command -v ptxas >/dev/null; then
+  echo "== resource use of the kernels (ptxas -v, sm_90)"
+  for m in gemm conv2d conv2d_3x3; do
+    ptxas -arch=sm_90 -v "$out/$m.ptx" -o "$build/$m.cubin" 2>&1 | grep -E "Compiling entry|registers|spill" |
+      sed "s/^/  $m: /"
+  done
+fi
 
 echo "== timings (sampled check)"
 "$check" --device=$kind --bench 5 "$s/gemm.sys" "$out/gemm.$ext" M=4096,N=4096,K=4096 || fail=1
 "$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
+"$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d_3x3.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
 "$check" --device=$kind --bench 5 "$s/conv1d.sys" "$out/conv1d.$ext" N=1000000,K=63 || fail=1
 if [ "$kind" = cuda ] && python3 -c 'import torch' 2>/dev/null; then
   echo "== the vendor libraries on the same GPU (cuBLAS, cuDNN; TF32 off)"
