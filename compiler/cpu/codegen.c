@@ -175,65 +175,48 @@ static LLVMValueRef intrinsic(Cg *g, const char *name, LLVMTypeRef *over, int no
 	return LLVMBuildCall2(g->b, ft, f, args, (unsigned)nargs, "");
 }
 
-/* llvm.masked.gather / scatter; LLVM has had the alignment both as an argument and
- * as a parameter attribute, so follow the declaration. */
+/* llvm.masked.{gather,scatter,load,store}: args without the alignment, which goes
+ * at align_at where the declaration takes it (LLVM has had it both as an argument
+ * and as a parameter attribute). t0, t1: the overloaded types. */
+static LLVMValueRef masked(Cg *g, const char *name, LLVMTypeRef t0, LLVMTypeRef t1, LLVMValueRef *args, int align_at)
+{
+	LLVMTypeRef over[2] = {t0, t1};
+	unsigned id = LLVMLookupIntrinsicID(name, strlen(name));
+	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
+	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
+	LLVMValueRef all[4];
+	unsigned n = 0;
+	for (int i = 0; i < 3; i++) {
+		if (i == align_at && LLVMCountParamTypes(ft) == 4)
+			all[n++] = LLVMConstInt(g->i32, 1, false);
+		all[n++] = args[i];
+	}
+	return LLVMBuildCall2(g->b, ft, f, all, n, "");
+}
+
 static LLVMValueRef gather(Cg *g, LLVMValueRef ptrs, LLVMValueRef mask, LLVMTypeRef vt)
 {
-	LLVMTypeRef over[2] = {vt, LLVMTypeOf(ptrs)};
-	unsigned id = LLVMLookupIntrinsicID("llvm.masked.gather", 18);
-	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
-	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
-	if (LLVMCountParamTypes(ft) == 4) {
-		LLVMValueRef args[4] = {ptrs, LLVMConstInt(g->i32, 1, false), mask, LLVMConstNull(vt)};
-		return LLVMBuildCall2(g->b, ft, f, args, 4, "gather");
-	}
 	LLVMValueRef args[3] = {ptrs, mask, LLVMConstNull(vt)};
-	return LLVMBuildCall2(g->b, ft, f, args, 3, "gather");
-}
-
-/* llvm.masked.load / store of contiguous lanes (the tiles at the edge of the domain) */
-static LLVMValueRef masked_load(Cg *g, LLVMValueRef ptr, LLVMValueRef mask, LLVMTypeRef vt)
-{
-	LLVMTypeRef over[2] = {vt, LLVMTypeOf(ptr)};
-	unsigned id = LLVMLookupIntrinsicID("llvm.masked.load", 16);
-	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
-	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
-	if (LLVMCountParamTypes(ft) == 4) {
-		LLVMValueRef args[4] = {ptr, LLVMConstInt(g->i32, 1, false), mask, LLVMConstNull(vt)};
-		return LLVMBuildCall2(g->b, ft, f, args, 4, "mload");
-	}
-	LLVMValueRef args[3] = {ptr, mask, LLVMConstNull(vt)};
-	return LLVMBuildCall2(g->b, ft, f, args, 3, "mload");
-}
-
-static void masked_store(Cg *g, LLVMValueRef vals, LLVMValueRef ptr, LLVMValueRef mask)
-{
-	LLVMTypeRef over[2] = {LLVMTypeOf(vals), LLVMTypeOf(ptr)};
-	unsigned id = LLVMLookupIntrinsicID("llvm.masked.store", 17);
-	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
-	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
-	if (LLVMCountParamTypes(ft) == 4) {
-		LLVMValueRef args[4] = {vals, ptr, LLVMConstInt(g->i32, 1, false), mask};
-		LLVMBuildCall2(g->b, ft, f, args, 4, "");
-		return;
-	}
-	LLVMValueRef args[3] = {vals, ptr, mask};
-	LLVMBuildCall2(g->b, ft, f, args, 3, "");
+	return masked(g, "llvm.masked.gather", vt, LLVMTypeOf(ptrs), args, 1);
 }
 
 static void scatter(Cg *g, LLVMValueRef vals, LLVMValueRef ptrs, LLVMValueRef mask)
 {
-	LLVMTypeRef over[2] = {LLVMTypeOf(vals), LLVMTypeOf(ptrs)};
-	unsigned id = LLVMLookupIntrinsicID("llvm.masked.scatter", 19);
-	LLVMTypeRef ft = LLVMIntrinsicGetType(g->ctx, id, over, 2);
-	LLVMValueRef f = LLVMGetIntrinsicDeclaration(g->mod, id, over, 2);
-	if (LLVMCountParamTypes(ft) == 4) {
-		LLVMValueRef args[4] = {vals, ptrs, LLVMConstInt(g->i32, 1, false), mask};
-		LLVMBuildCall2(g->b, ft, f, args, 4, "");
-		return;
-	}
 	LLVMValueRef args[3] = {vals, ptrs, mask};
-	LLVMBuildCall2(g->b, ft, f, args, 3, "");
+	masked(g, "llvm.masked.scatter", LLVMTypeOf(vals), LLVMTypeOf(ptrs), args, 2);
+}
+
+/* contiguous lanes, some of them masked (the tiles at the edge of the domain) */
+static LLVMValueRef masked_load(Cg *g, LLVMValueRef ptr, LLVMValueRef mask, LLVMTypeRef vt)
+{
+	LLVMValueRef args[3] = {ptr, mask, LLVMConstNull(vt)};
+	return masked(g, "llvm.masked.load", vt, LLVMTypeOf(ptr), args, 1);
+}
+
+static void masked_store(Cg *g, LLVMValueRef vals, LLVMValueRef ptr, LLVMValueRef mask)
+{
+	LLVMValueRef args[3] = {vals, ptr, mask};
+	masked(g, "llvm.masked.store", LLVMTypeOf(vals), LLVMTypeOf(ptr), args, 2);
 }
 
 static LLVMValueRef any_lane(Cg *g, LLVMValueRef mask)
