@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
 out=$root/bench/gpu/out
 mkdir -p "$out/gen"
-for f in gemm conv1d conv2d; do
+for f in gemm conv1d conv2d conv2d_batch; do
   "$build/compiler/sysc" build "$root/samples/$f.sys" --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/$f.ptx"
   "$build/compiler/sysc" build "$root/samples/$f.sys" --target=spirv --gpu=generic -o "$out/$f.spv"
 done
@@ -17,5 +17,9 @@ done
   -o "$out/conv2d_3x3.ptx"
 "$build/compiler/sysc" build "$root/samples/conv2d.sys" --specialize R=3,S=3 --target=spirv --gpu=generic \
   -o "$out/conv2d_3x3.spv"
+for f in conv2d_batch; do
+  "$build/compiler/sysc" build "$root/samples/$f.sys" --specialize R=3,S=3 --target=ptx --gpu=${SYSC_GPU:-sm_90} \
+    -o "$out/${f}_3x3.ptx"
+done
 cp "$build"/compiler/gen/sysc.tab.c "$build"/compiler/gen/sysc.tab.h "$build"/compiler/gen/sysc.lex.c "$out/gen/"
 ls -l "$out"

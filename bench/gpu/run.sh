@@ -59,11 +59,13 @@ conv2d K=7,C=3,H=5,W=5,R=1,S=1
 conv2d K=33,C=17,H=31,W=45,R=3,S=3
 conv2d_3x3 K=12,C=5,H=10,W=19,R=3,S=3
 conv2d_3x3 K=33,C=17,H=31,W=45,R=3,S=3
+conv2d_batch N=3,K=12,C=5,H=10,W=19,R=3,S=3
+conv2d_batch N=2,K=9,C=3,H=7,W=23,R=2,S=3
 END
 
 if [ "$kind" = cuda ] && command -v ptxas >/dev/null; then
   echo "== resource use of the kernels (ptxas -v, sm_90)"
-  for m in gemm conv2d conv2d_3x3; do
+  for m in gemm conv2d conv2d_3x3 conv2d_batch_3x3; do
     ptxas -arch=sm_90 -v "$out/$m.ptx" -o "$build/$m.cubin" 2>&1 | grep -E "Compiling entry|registers|spill" |
       sed "s/^/  $m: /"
   done
@@ -73,6 +75,8 @@ echo "== timings (sampled check)"
 "$check" --device=$kind --bench 5 "$s/gemm.sys" "$out/gemm.$ext" M=4096,N=4096,K=4096 || fail=1
 "$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
 "$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d_3x3.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
+[ -f "$out/conv2d_batch_3x3.$ext" ] && { "$check" --device=$kind --bench 5 "$s/conv2d_batch.sys" "$out/conv2d_batch_3x3.$ext" \
+  N=32,K=128,C=128,H=58,W=58,R=3,S=3 || fail=1; }
 "$check" --device=$kind --bench 5 "$s/conv1d.sys" "$out/conv1d.$ext" N=1000000,K=63 || fail=1
 if [ "$kind" = cuda ] && python3 -c 'import torch' 2>/dev/null; then
   echo "== the vendor libraries on the same GPU (cuBLAS, cuDNN; TF32 off)"
