@@ -43,8 +43,9 @@ typedef struct {
 } Val;
 
 typedef struct {
-	Val x[URE_MAXL]; /* the point, per kernel loop (i64) */
-	Val valid;       /* i1 */
+	Val x[URE_MAXL];  /* the point, per kernel loop (i64) */
+	Val ok[URE_MAXL]; /* i1: x[j] lies in its tile and the domain */
+	Val valid;        /* i1: all of them */
 } Point;
 
 typedef struct {
@@ -360,6 +361,25 @@ static int find_panel(Cg *g, const Expr *e, const int64_t *d)
 	return -1;
 }
 
+/* The lanes whose indices into a tensor lie inside it: those where the loops the
+ * index uses are inside their tiles and the domain (the read's guards, in mask, say
+ * the rest). A row outside the domain along a loop the address does not use, k in
+ * img[c][p + r][q + s], still reads a valid address, so every row shares one load. */
+static Val addr_ok(Cg *g, const Expr *index, const Point *pt, Val mask)
+{
+	bool used[URE_MAXL] = {false};
+	for (const Expr *a = index; a; a = a->next) {
+		int64_t coef[URE_MAXL];
+		lower_coefficients(a, g->u->nloops, coef);
+		for (int j = 0; j < g->u->nloops; j++)
+			used[j] |= coef[j] != 0;
+	}
+	for (int j = 0; j < g->u->nloops; j++)
+		if (used[j])
+			mask = and_(g, mask, pt->ok[j]);
+	return mask;
+}
+
 static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 {
 	const Tensor *t = e->sym->tensor;
@@ -375,6 +395,7 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 	int ti = 0;
 	for (const Tensor *x = g->u->k->tensors; x != t; x = x->next)
 		ti++;
+	mask = addr_ok(g, e->args, pt, mask);
 	Val off = {ci64(g, 0), false};
 	int d = 0;
 	for (const Expr *a = e->args; a; a = a->next, d++) {
@@ -509,7 +530,7 @@ static Val cg_ref(Cg *g, const Expr *e, const Point *pt, Val mask)
 	int j = ld->fold;
 	y.x[j] = bin(g, LLVMBuildSub, pt->x[j], (Val){ci64(g, 1), false});
 	Val cross = ld->link ? tile_edge(g, j, pt, false) : (Val){ci1(g, true), false};
-	Val m = and_(g, mask, cross);
+	Val m = and_(g, and_(g, mask, pt->valid), cross);
 	Val p = spill_ptr(g, ld->var, &y);
 	LLVMValueRef fromspill = gather(g, p.v, as_vec(g, m), vec_of(g, g->f32));
 	if (!ld->link)
@@ -646,8 +667,10 @@ static Val cg_expr(Cg *g, const Expr *e, const Point *pt, Val mask)
 static void make_point(Cg *g, Point *pt)
 {
 	const Map *mp = g->mp;
-	Val w[MAP_MAXL];
-	pt->valid = (Val){ci1(g, true), false};
+	Val w[MAP_MAXL], ok[URE_MAXL];
+	for (int j = 0; j < URE_MAXL; j++)
+		ok[j] = (Val){ci1(g, true), false};
+	pt->valid = ok[0];
 	for (int c = 0; c < mp->n; c++) {
 		int l = mp->st[c];
 		LoopCoord k = lower_coord(g->lp, g->rowc, c, g->L);
@@ -656,7 +679,7 @@ static void make_point(Cg *g, Point *pt)
 		if (!k.proven) {
 			Val in = and_(g, icmp(g, LLVMIntSGE, w[l], (Val){ci64(g, 0), false}),
 			              icmp(g, LLVMIntSLT, w[l], (Val){g->ext[l], false}));
-			pt->valid = and_(g, pt->valid, in);
+			ok[mp->loops[l].orig] = and_(g, ok[mp->loops[l].orig], in);
 		}
 	}
 	for (int l = 0; l < mp->nloops; l++)
@@ -673,7 +696,9 @@ static void make_point(Cg *g, Point *pt)
 		}
 		pt->x[j] = x;
 		if (tiled && !g->full)
-			pt->valid = and_(g, pt->valid, icmp(g, LLVMIntSLT, x, (Val){g->bound[j], false}));
+			ok[j] = and_(g, ok[j], icmp(g, LLVMIntSLT, x, (Val){g->bound[j], false}));
+		pt->ok[j] = ok[j];
+		pt->valid = and_(g, pt->valid, ok[j]);
 	}
 }
 
@@ -759,7 +784,8 @@ static void step(Cg *g)
 			continue;
 		for (int64_t r = 0; r < lp->nrows; r++) {
 			set_row(g, r);
-			Val val = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], pts[r].valid));
+			/* the mask holds the guards; each load adds where its address is valid */
+			Val val = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], (Val){ci1(g, true), false}));
 			g->cur[v][r] = as_vec(g, round_val(g, u->vars[v].type, val));
 			if (lp->spilled[v]) {
 				/* only the values a later pass reads: LLVM drops the store where that is never */
