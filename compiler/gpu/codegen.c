@@ -33,8 +33,9 @@
 enum { MAXV = 64, MAXTAU = 8, MAXROWS = 64, MAXT = 64, MAXSHIFT = 256 };
 
 typedef struct {
-	LLVMValueRef x[URE_MAXL]; /* the point, per kernel loop (i64) */
-	LLVMValueRef valid;       /* i1 */
+	LLVMValueRef x[URE_MAXL];  /* the point, per kernel loop (i64) */
+	LLVMValueRef ok[URE_MAXL]; /* i1: x[j] lies in its tile and the domain */
+	LLVMValueRef valid;        /* i1: all of them, on a lane of the array */
 } Point;
 
 typedef struct {
@@ -234,9 +235,23 @@ static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
 	return LLVMBuildSIToFP(g->b, x, g->f32, "");
 }
 
+/* As on the host (cpu/codegen.c): a load is masked by the read's guards and the
+ * loops its index uses, so register rows outside the domain along other loops share
+ * it. */
 static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
 {
 	int ti = tensor_index(g, e->sym->tensor);
+	bool used[URE_MAXL] = {false};
+	for (const Expr *a = e->args; a; a = a->next) {
+		int64_t coef[URE_MAXL];
+		lower_coefficients(a, g->u->nloops, coef);
+		for (int j = 0; j < g->u->nloops; j++)
+			used[j] |= coef[j] != 0;
+	}
+	mask = and_(g, mask, g->lane_ok);
+	for (int j = 0; j < g->u->nloops; j++)
+		if (used[j])
+			mask = and_(g, mask, pt->ok[j]);
 	LLVMValueRef off = ci64(g, 0);
 	int d = 0;
 	for (const Expr *a = e->args; a; a = a->next, d++)
@@ -347,7 +362,7 @@ static LLVMValueRef cg_ref(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRe
 	int j = ld->fold;
 	y.x[j] = LLVMBuildSub(g->b, pt->x[j], ci64(g, 1), "");
 	LLVMValueRef cross = ld->link ? tile_edge(g, j, pt, false) : ci1(g, true);
-	LLVMValueRef fromspill = load_masked(g, g->spill[ld->var], spill_off(g, ld->var, &y), and_(g, mask, cross), "spilled");
+	LLVMValueRef fromspill = load_masked(g, g->spill[ld->var], spill_off(g, ld->var, &y), and_(g, and_(g, mask, pt->valid), cross), "spilled");
 	if (!ld->link)
 		return fromspill;
 	return LLVMBuildSelect(g->b, cross, fromspill, linked, "");
@@ -470,6 +485,9 @@ static void make_point(GpuCg *g, Point *pt)
 	const Map *mp = g->mp;
 	LLVMValueRef w[MAP_MAXL];
 	int64_t L = g->lay.lanes;
+	LLVMValueRef ok[URE_MAXL];
+	for (int j = 0; j < URE_MAXL; j++)
+		ok[j] = ci1(g, true);
 	pt->valid = g->lane_ok;
 	for (int c = 0; c < mp->n; c++) {
 		int l = mp->st[c];
@@ -480,7 +498,7 @@ static void make_point(GpuCg *g, Point *pt)
 		if (!k.proven) {
 			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, w[l], ci64(g, 0), ""),
 			                               LLVMBuildICmp(g->b, LLVMIntSLT, w[l], g->ext[l], ""), "");
-			pt->valid = and_(g, pt->valid, in);
+			ok[mp->loops[l].orig] = and_(g, ok[mp->loops[l].orig], in);
 		}
 	}
 	for (int l = 0; l < mp->nloops; l++)
@@ -497,7 +515,9 @@ static void make_point(GpuCg *g, Point *pt)
 		}
 		pt->x[j] = x;
 		if (tiled && !g->full)
-			pt->valid = and_(g, pt->valid, LLVMBuildICmp(g->b, LLVMIntSLT, x, g->bound[j], ""));
+			ok[j] = and_(g, ok[j], LLVMBuildICmp(g->b, LLVMIntSLT, x, g->bound[j], ""));
+		pt->ok[j] = ok[j];
+		pt->valid = and_(g, pt->valid, ok[j]);
 	}
 }
 
@@ -551,7 +571,8 @@ static void step(GpuCg *g)
 			continue; /* a propagated input every reader loads itself */
 		for (int64_t r = 0; r < lp->nrows; r++) {
 			set_row(g, r);
-			g->cur[v][r] = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], pts[r].valid));
+			/* the mask holds the guards; each load adds where its address is valid */
+			g->cur[v][r] = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], ci1(g, true)));
 			if (lp->spilled[v]) {
 				/* only the values a later pass reads */
 				LLVMValueRef m = and_(g, pts[r].valid, tile_edge(g, lp->spill_fold[v], &pts[r], true));
