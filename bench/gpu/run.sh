@@ -49,6 +49,8 @@ gemm M=1,N=33,K=5
 gemm M=31,N=17,K=1
 gemm M=257,N=129,K=67
 gemm M=1000,N=999,K=77
+gemm_blocked M=37,N=131,K=19
+gemm_blocked M=1000,N=999,K=77
 conv1d N=70,K=9
 conv1d N=5,K=13
 conv1d N=1,K=1
@@ -65,7 +67,7 @@ END
 
 if [ "$kind" = cuda ] && command -v ptxas >/dev/null; then
   echo "== resource use of the kernels (ptxas -v, sm_90)"
-  for m in gemm conv2d conv2d_3x3 conv2d_batch_3x3; do
+  for m in gemm gemm_blocked conv2d conv2d_3x3 conv2d_batch_3x3; do
     ptxas -arch=sm_90 -v "$out/$m.ptx" -o "$build/$m.cubin" 2>&1 | grep -E "Compiling entry|registers|spill" |
       sed "s/^/  $m: /"
   done
@@ -73,6 +75,7 @@ fi
 
 echo "== timings (sampled check)"
 "$check" --device=$kind --bench 5 "$s/gemm.sys" "$out/gemm.$ext" M=4096,N=4096,K=4096 || fail=1
+"$check" --device=$kind --bench 5 "$s/gemm_blocked.sys" "$out/gemm_blocked.$ext" M=4096,N=4096,K=4096 || fail=1
 "$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
 "$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d_3x3.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
 [ -f "$out/conv2d_batch_3x3.$ext" ] && { "$check" --device=$kind --bench 5 "$s/conv2d_batch.sys" "$out/conv2d_batch_3x3.$ext" \
