@@ -1,0 +1,42 @@
+#!/bin/sh
+# bench/gpu/variants.sh prepare [BUILD] | run: mappings that docs/backends.md compares with
+# the samples' own, made from the samples by sed (one spec and one PTX module each, in
+# bench/gpu/out/var/). `prepare` runs where sysc is built, `run` on the GPU machine after
+# bench/gpu/run.sh (which builds gpu_check).
+#   gemm_strided   gemm_blocked.sys with its 4 column registers interleaved with the lanes
+#                  (j = 64 jo + 4 jl + jj) instead of 16 consecutive columns each
+#   conv_blocked   conv2d_batch.sys with a block of 8 filters x 4 column groups per lane
+#                  (q = 64 qo + 16 qj + ql), compiled for 3 x 3 filters
+set -e
+root=$(cd "$(dirname "$0")/../.." && pwd)
+var=$root/bench/gpu/out/var
+case $1 in
+prepare)
+  sysc=${2:-$root/build}/compiler/sysc
+  mkdir -p "$var"
+  sed -e 's/jr by 16 as (jj, jl);/jr by 4 as (jl, jj);/' -e 's/spacetime (ii, jj, jl, k)/spacetime (ii, jl, jj, k)/' \
+      -e 's/schedule (1, 16, 1, 1)/schedule (1, 4, 1, 1)/' -e 's/links <= 15;/links <= 3;/' \
+      "$root/samples/gemm_blocked.sys" > "$var/gemm_strided.sys"
+  sed -e 's/tile k by 8, q by 16;/tile k by 8, q by 64 as (qo, qr), qr by 16 as (qj, ql);/' \
+      -e 's/spacetime (ki, qi, c) project (0, 0, 1) schedule (1, 1, 1);/spacetime (ki, qj, ql, c) project (0, 0, 0, 1) schedule (1, 16, 1, 1);/' \
+      -e 's/lanes qi;/lanes ql;/' -e 's/registers ki;/registers ki, qj;\n  links <= 15;/' -e 's/parallel n, ko, p, qo;/parallel n, ko, p, qo;/' \
+      "$root/samples/conv2d_batch.sys" > "$var/conv_blocked.sys"
+  "$sysc" build "$var/gemm_strided.sys" --target=ptx -o "$var/gemm_strided.ptx"
+  "$sysc" build "$var/conv_blocked.sys" --target=ptx --specialize R=3,S=3 -o "$var/conv_blocked.ptx"
+  ls "$var" ;;
+run)
+  check=${TMPDIR:-/tmp}/gpu_check/gpu_check
+  [ -x "$check" ] || { echo "no $check: run bench/gpu/run.sh first"; exit 2; }
+  for m in gemm_strided conv_blocked; do
+    printf '%s: ' $m
+    ptxas -arch=sm_90 -v "$var/$m.ptx" -o "$var/$m.cubin" 2>&1 | grep -E "registers|spill" | tr -s ' \n' ' '
+    echo
+  done
+  "$check" --device=cuda "$var/gemm_strided.sys" "$var/gemm_strided.ptx" M=257,N=131,K=67
+  "$check" --device=cuda --bench 5 "$var/gemm_strided.sys" "$var/gemm_strided.ptx" M=4096,N=4096,K=4096
+  "$check" --device=cuda "$var/conv_blocked.sys" "$var/conv_blocked.ptx" N=2,K=9,C=3,H=7,W=73,R=3,S=3
+  "$check" --device=cuda --bench 5 "$var/conv_blocked.sys" "$var/conv_blocked.ptx" N=32,K=128,C=128,H=58,W=58,R=3,S=3
+  "$check" --device=cuda --bench 5 "$var/conv_blocked.sys" "$var/conv_blocked.ptx" N=1,K=128,C=64,H=58,W=58,R=3,S=3 ;;
+*)
+  echo "usage: sh bench/gpu/variants.sh prepare [BUILD] | run"; exit 2 ;;
+esac
