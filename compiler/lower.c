@@ -210,11 +210,15 @@ void lower_print(Buf *b, const LoopProg *lp)
 		}
 	buf_printf(b, "%s\n  sequential:", any ? "" : " (one)");
 	any = false;
-	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0 && !mp->loops[l].parallel) {
+	for (int l = 0; l < mp->nloops; l++) {
+		bool inner = false;
+		for (int i = 0; i < lp->ninner; i++)
+			inner |= lp->inner[i] == l;
+		if (mp->loops[l].st < 0 && !mp->loops[l].parallel && !inner) {
 			buf_printf(b, " %s", mp->loops[l].name);
 			any = true;
 		}
+	}
 	buf_printf(b, "%s\n", any ? "" : " (none)");
 	if (lp->done < 1)
 		return;
