@@ -109,6 +109,25 @@ bool lower_intra_pass(const Map *mp, const UreDep *dep, int64_t *w, int *count)
 	return found;
 }
 
+void lower_index_loops(const Expr *index, int nloops, bool *used)
+{
+	memset(used, 0, sizeof(bool) * (size_t)nloops);
+	for (const Expr *a = index; a; a = a->next) {
+		int64_t coef[URE_MAXL];
+		lower_coefficients(a, nloops, coef);
+		for (int j = 0; j < nloops; j++)
+			used[j] |= coef[j] != 0;
+	}
+}
+
+bool lower_inner(const LoopProg *lp, int l)
+{
+	for (int i = 0; i < lp->ninner; i++)
+		if (lp->inner[i] == l)
+			return true;
+	return false;
+}
+
 void lower_row_coords(const LoopProg *lp, int64_t row, int64_t *rowc)
 {
 	for (int i = lp->nregdims - 1; i >= 0; i--) {
@@ -210,15 +229,11 @@ void lower_print(Buf *b, const LoopProg *lp)
 		}
 	buf_printf(b, "%s\n  sequential:", any ? "" : " (one)");
 	any = false;
-	for (int l = 0; l < mp->nloops; l++) {
-		bool inner = false;
-		for (int i = 0; i < lp->ninner; i++)
-			inner |= lp->inner[i] == l;
-		if (mp->loops[l].st < 0 && !mp->loops[l].parallel && !inner) {
+	for (int l = 0; l < mp->nloops; l++)
+		if (mp->loops[l].st < 0 && !mp->loops[l].parallel && !lower_inner(lp, l)) {
 			buf_printf(b, " %s", mp->loops[l].name);
 			any = true;
 		}
-	}
 	buf_printf(b, "%s\n", any ? "" : " (none)");
 	if (lp->done < 1)
 		return;

@@ -722,6 +722,10 @@ int64_t lower_dot(const int64_t *a, const int64_t *b, int n);
 /* The intra-pass vector over the transform loops of a dependence, if it has one;
  * *count says how many it has. */
 bool lower_intra_pass(const Map *mp, const UreDep *dep, int64_t *w, int *count);
+/* Which kernel loops an index (a list of index expressions) depends on. */
+void lower_index_loops(const Expr *index, int nloops, bool *used);
+/* Whether mapped loop l runs inside the time step (interchange). */
+bool lower_inner(const LoopProg *lp, int l);
 
 /* ---------------------------------------------------------------- inputs.c */
 

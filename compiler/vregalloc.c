@@ -21,7 +21,7 @@ bool loop_vregalloc(Arena *a, LoopProg *lp)
 	for (int v = 0; v < lp->u->nvars; v++) {
 		int64_t n = lp->stateful[v] ? lp->maxtau[v] : 0;
 		/* with inner loops, a register across them (it is also the first delay) */
-		if (lp->ninner && lp->carried[v] && n == 0)
+		if (lp->carried[v] && n == 0)
 			n = 1;
 		lp->vregs += (int)(n * lp->nrows);
 	}

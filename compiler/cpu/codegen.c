@@ -367,17 +367,22 @@ static int find_panel(Cg *g, const Expr *e, const int64_t *d)
  * img[c][p + r][q + s], still reads a valid address, so every row shares one load. */
 static Val addr_ok(Cg *g, const Expr *index, const Point *pt, Val mask)
 {
-	bool used[URE_MAXL] = {false};
-	for (const Expr *a = index; a; a = a->next) {
-		int64_t coef[URE_MAXL];
-		lower_coefficients(a, g->u->nloops, coef);
-		for (int j = 0; j < g->u->nloops; j++)
-			used[j] |= coef[j] != 0;
-	}
+	bool used[URE_MAXL];
+	lower_index_loops(index, g->u->nloops, used);
 	for (int j = 0; j < g->u->nloops; j++)
 		if (used[j])
 			mask = and_(g, mask, pt->ok[j]);
 	return mask;
+}
+
+/* The first element of the current step's (and inner iteration's) slice of a panel:
+ * panel[t - tmin][inner iteration][row]. */
+static LLVMValueRef panel_slice(Cg *g)
+{
+	LLVMValueRef o = LLVMBuildSub(g->b, g->t, g->tmin, "");
+	if (g->lp->ninner)
+		o = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, o, g->inner_count, ""), lg_inner_index(&g->lf), "");
+	return LLVMBuildMul(g->b, o, ci64(g, g->lp->nrows), "");
 }
 
 static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
@@ -385,10 +390,7 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 	const Tensor *t = e->sym->tensor;
 	int pi = g->pk[0].panel ? find_panel(g, e, g->shift) : -1;
 	if (pi >= 0) {
-		LLVMValueRef o = LLVMBuildSub(g->b, g->t, g->tmin, "");
-		if (g->lp->ninner)
-			o = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, o, g->inner_count, ""), lg_inner_index(&g->lf), "");
-		o = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, o, ci64(g, g->lp->nrows), ""), ci64(g, g->row), "");
+		LLVMValueRef o = LLVMBuildAdd(g->b, panel_slice(g), ci64(g, g->row), "");
 		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->pk[pi].panel, &o, 1, "");
 		return (Val){LLVMBuildLoad2(g->b, g->f32, p, "packed"), false};
 	}
@@ -860,10 +862,7 @@ static void fill_step(void *arg)
 {
 	Cg *g = arg;
 	LLVMValueRef *tlen = g->tlen;
-	LLVMValueRef base = LLVMBuildSub(g->b, g->t, g->tmin, "");
-	if (g->lp->ninner)
-		base = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, base, g->inner_count, ""), lg_inner_index(&g->lf), "");
-	base = LLVMBuildMul(g->b, base, ci64(g, g->lp->nrows), "");
+	LLVMValueRef base = panel_slice(g);
 	for (int64_t r = 0; r < g->lp->nrows; r++) {
 		set_row(g, r);
 		Point pt;
@@ -906,23 +905,18 @@ static void fill_panels(Cg *g)
 static void refill_panels(Cg *g)
 {
 	const Map *mp = g->mp;
-	static const Sizes ones = {{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}};
+	bool used[URE_MAXL] = {false};
+	for (int i = 0; i < g->npk; i++) {
+		bool u[URE_MAXL];
+		lower_index_loops(g->pk[i].e->args, g->u->nloops, u);
+		for (int j = 0; j < g->u->nloops; j++)
+			used[j] |= u[j];
+	}
 	LLVMValueRef key = ci64(g, 0);
 	for (int l = 0; l < mp->nloops; l++) {
-		bool inner = false;
-		for (int i = 0; i < g->lp->ninner; i++)
-			inner |= g->lp->inner[i] == l;
-		if (mp->loops[l].st >= 0 || inner)
+		if (mp->loops[l].st >= 0 || lower_inner(g->lp, l))
 			continue; /* a panel covers every step and inner iteration */
-		bool used = false;
-		for (int i = 0; i < g->npk; i++)
-			for (const Expr *a = g->pk[i].e->args; a; a = a->next) {
-				Eval ev = {.sz = &ones};
-				int64_t zero[URE_MAXL] = {0}, x[URE_MAXL] = {0};
-				x[mp->loops[l].orig] = 1;
-				used |= eval_index(&ev, a, x) != eval_index(&ev, a, zero);
-			}
-		if (used)
+		if (used[mp->loops[l].orig])
 			key = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, key, g->ext[l], ""), g->outer[l], "key");
 	}
 	LLVMValueRef prev = LLVMBuildLoad2(g->b, g->i64, g->pk[0].filled, "filled");

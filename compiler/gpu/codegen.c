@@ -241,13 +241,8 @@ static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
 static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
 {
 	int ti = tensor_index(g, e->sym->tensor);
-	bool used[URE_MAXL] = {false};
-	for (const Expr *a = e->args; a; a = a->next) {
-		int64_t coef[URE_MAXL];
-		lower_coefficients(a, g->u->nloops, coef);
-		for (int j = 0; j < g->u->nloops; j++)
-			used[j] |= coef[j] != 0;
-	}
+	bool used[URE_MAXL];
+	lower_index_loops(e->args, g->u->nloops, used);
 	mask = and_(g, mask, g->lane_ok);
 	for (int j = 0; j < g->u->nloops; j++)
 		if (used[j])
