@@ -41,9 +41,10 @@ typedef struct {
 
 enum { MAXPINS = 16 };
 
+/* field by field: the struct's padding after `ok` is not initialised */
 static bool aff_equal(Affine x, Affine y)
 {
-	return x.ok && y.ok && memcmp(&x, &y, sizeof x) == 0;
+	return x.ok && y.ok && x.c0 == y.c0 && memcmp(x.coef, y.coef, sizeof x.coef) == 0;
 }
 
 static void conjuncts(const Kernel *k, const Expr *c, Pin *out, int *n)
