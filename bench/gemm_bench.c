@@ -1,8 +1,8 @@
 /*
  * gemm_bench.c: FP32 GEMM from samples/gemm.sys (output-stationary mapping, compiled
  * by `sysc build` into this program, launched through the runtime) against OpenBLAS
- * sgemm, in one process, with the same number of threads for both. Prints the median of repeated runs and the
- * ratio. Usage: gemm_bench [N] [threads] [repeats]   (default 2048, all cores, 7)
+ * sgemm, in one process, with the same number of threads for both, in rounds of one run
+ * of each. Prints the median times and the median of the rounds' ratios. Usage: gemm_bench [N] [threads] [repeats]   (default 2048, all cores, 7)
  */
 #include <cblas.h>
 #include <math.h>
@@ -33,6 +33,12 @@ static void check(SysrtContext *ctx, SysrtStatus st)
 		fprintf(stderr, "gemm_bench: %s\n", ctx ? sysrt_last_error(ctx) : sysrt_status_str(st));
 		exit(1);
 	}
+}
+
+static void pause_ms(int ms)
+{
+	struct timespec t = {0, ms * 1000000L};
+	nanosleep(&t, NULL);
 }
 
 static int cmp(const void *a, const void *b)
@@ -80,31 +86,47 @@ int main(int argc, char **argv)
 	uint64_t ns;
 	lo.threads = threads;
 	lo.elapsed_ns = &ns;
-	double ts[100], to[100];
-	/* sysc first: OpenBLAS's threads keep spinning for a while after each call and
-	 * would steal the cores from the next measurement */
+	double ts[100], to[100], ratio[100];
+	/* Rounds, so that both sides see the same machine (the speed of a virtual machine
+	 * drifts over seconds): three runs of sysc, three of OpenBLAS, the middle time
+	 * of each, then a pause that lets OpenBLAS's threads stop spinning (they would
+	 * steal the cores from sysc). */
 	check(ctx, sysrt_launch(kern, buf, 3, sizes, 3, &lo)); /* warm-up */
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, ref, n);
+	pause_ms(300);
 	for (int r = 0; r < reps; r++) {
-		check(ctx, sysrt_launch(kern, buf, 3, sizes, 3, &lo));
-		ts[r] = (double)ns * 1e-9;
+		double x[3], y[3];
+		for (int k = 0; k < 3; k++) {
+			check(ctx, sysrt_launch(kern, buf, 3, sizes, 3, &lo));
+			x[k] = (double)ns * 1e-9;
+		}
+		for (int k = 0; k < 3; k++) {
+			double t = now();
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, ref, n);
+			y[k] = now() - t;
+		}
+		qsort(x, 3, sizeof x[0], cmp);
+		qsort(y, 3, sizeof y[0], cmp);
+		ts[r] = x[1];
+		to[r] = y[1];
+		ratio[r] = to[r] / ts[r];
+		if (getenv("GEMM_BENCH_VERBOSE"))
+			fprintf(stderr, "round %d: sysc %.2f ms, OpenBLAS %.2f ms\n", r, ts[r] * 1e3, to[r] * 1e3);
+		pause_ms(300);
 	}
 	check(ctx, sysrt_buffer_read(buf[2], 0, c, bytes));
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, ref, n);
-	for (int r = 0; r < reps; r++) {
-		double t = now();
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, n, n, n, 1, a, n, b, n, 0, ref, n);
-		to[r] = now() - t;
-	}
 	double err = 0;
 	for (size_t i = 0; i < (size_t)n * (size_t)n; i++)
 		err = fmax(err, fabs((double)c[i] - ref[i]) / (fabs((double)ref[i]) + 1));
 	qsort(ts, (size_t)reps, sizeof ts[0], cmp);
 	qsort(to, (size_t)reps, sizeof to[0], cmp);
+	qsort(ratio, (size_t)reps, sizeof ratio[0], cmp);
 	double flop = 2.0 * n * n * (double)n;
-	printf("sgemm %dx%dx%d, %d threads, median of %d\n", n, n, n, threads, reps);
+	printf("sgemm %dx%dx%d, %d threads, median of %d rounds\n", n, n, n, threads, reps);
 	printf("  sysc output_stationary  %8.2f ms  %7.1f GFLOP/s\n", ts[reps / 2] * 1e3, flop / ts[reps / 2] * 1e-9);
 	printf("  OpenBLAS sgemm          %8.2f ms  %7.1f GFLOP/s\n", to[reps / 2] * 1e3, flop / to[reps / 2] * 1e-9);
-	printf("  ratio sysc / OpenBLAS   %8.1f %%\n", 100 * to[reps / 2] / ts[reps / 2]);
+	printf("  ratio sysc / OpenBLAS   %8.1f %% (rounds: %.1f to %.1f %%)\n", 100 * ratio[reps / 2], 100 * ratio[0],
+	       100 * ratio[reps - 1]);
 	printf("  max relative difference %.2g\n", err);
 	for (int i = 0; i < 3; i++)
 		sysrt_buffer_destroy(buf[i]);

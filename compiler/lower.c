@@ -7,6 +7,7 @@
  *   retime     a schedule that reads propagated inputs where they are used
  *   shuffle    each dependence a link (lane shift, register rename, delay) or a spill
  *   interchange  sequential loops inside the time step, their spills as registers
+ *   timeblock  the time loop in blocks, each over a chunk of work items (caches)
  *   pack       panels for the broadcast reads that differ between register rows
  *   vregalloc  the vector registers the state needs, against the target's budget
  *
@@ -175,6 +176,7 @@ static const Pass passes[] = {
 	{"retime", loop_retime},
 	{"shuffle", loop_shuffle},
 	{"interchange", loop_interchange},
+	{"timeblock", loop_timeblock},
 	{"pack", loop_pack},
 	{"vregalloc", loop_vregalloc},
 };
@@ -251,6 +253,8 @@ void lower_print(Buf *b, const LoopProg *lp)
 			buf_printf(b, " %s", mp->loops[lp->inner[i]].name);
 		buf_printf(b, "\n");
 	}
+	if (lp->tblock)
+		buf_printf(b, "  time in blocks of %lld steps, each over a chunk of work items\n", (long long)lp->tblock);
 	for (int v = 0; v < u->nvars && lp->ninner; v++) {
 		if (!lp->carried[v])
 			continue;
@@ -290,7 +294,7 @@ void lower_print(Buf *b, const LoopProg *lp)
 			buf_printf(b, "register along %s (inner loop)", u->loops[ld->fold]->name);
 		buf_printf(b, "\n");
 	}
-	for (int i = 0; i < lp->npanels && lp->done >= 5; i++) {
+	for (int i = 0; i < lp->npanels && lp->done >= 6; i++) {
 		buf_printf(b, "  panel %s", lp->panels[i].e->name);
 		for (const Expr *x = lp->panels[i].e->args; x; x = x->next) {
 			buf_printf(b, "[");
@@ -302,7 +306,7 @@ void lower_print(Buf *b, const LoopProg *lp)
 	for (int v = 0; v < u->nvars && lp->done >= 3; v++)
 		if (lp->dead[v])
 			buf_printf(b, "  %s: dead (every reader loads %s)\n", u->vars[v].name, u->vars[v].input->name);
-	if (lp->done >= 6)
+	if (lp->done >= 7)
 		buf_printf(b, "  vector registers of state: %d of %d%s\n", lp->vregs, lp->vreg_budget,
 		           lp->spills ? " (the design would spill)" : "");
 }

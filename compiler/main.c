@@ -48,7 +48,7 @@ static const char emit_usage[] =
 	"  ure                 the URE IR: domain, variables, dependence vectors, outputs\n"
 	"  loops               the loop IR of each mapping: schedule, lanes, rows, links;\n"
 	"                      --dump-after=PASS shows it after one pass of the pipeline\n"
-	"                      (loopgen, retime, shuffle, interchange, pack, vregalloc)\n"
+	"                      (loopgen, retime, shuffle, interchange, timeblock, pack, vregalloc)\n"
 	"\n"
 	"options:\n"
 	"  -o OUT              write to OUT instead of standard output\n"
@@ -142,7 +142,7 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 				return bad_usage(cmd, "--seed takes a number, not '%s'", argv[i]);
 		} else if (starts(a, "--dump-after=", &v)) {
 			if (!lower_pass_known(v))
-				return bad_usage(cmd, "no pass named '%s' (passes: loopgen, retime, shuffle, interchange, pack, vregalloc)", v);
+				return bad_usage(cmd, "no pass named '%s' (passes: loopgen, retime, shuffle, interchange, timeblock, pack, vregalloc)", v);
 			o->dump_after = v;
 		} else if (starts(a, "--kernel=", &v)) {
 			o->kernel = v;

@@ -614,13 +614,14 @@ void enum_write_mapping(Buf *b, const Ure *u, const Design *d, const char *name)
  *
  *   work items      the parallel loops around the array, flattened
  *   sequential      the other loops around the array, in order: one pass each
- *   time t          tmin .. tmax of the (retimed) schedule
+ *   time t          tmin .. tmax of the (retimed) schedule, in blocks of tblock
+ *                   steps, each over a chunk of work items (timeblock)
  *   inner           sequential loops moved inside the time step (interchange)
  *   rows            every register-row PE coordinate, unrolled
  *   lanes           the lane coordinate: one vector
  *
  * lower_map runs the passes, one file each: loopgen, retime, shuffle, interchange,
- * pack, vregalloc (lower.c's opening comment says what each decides).
+ * timeblock, pack, vregalloc (lower.c's opening comment says what each decides).
  */
 typedef enum { ACC_UNIFORM, ACC_CONTIG, ACC_GATHER } AccessKind;
 
@@ -669,6 +670,8 @@ typedef struct {
 	bool carried[64];                  /* per variable: a register across inner iterations */
 	int npins[64];                     /* ... that takes a new value where these hold */
 	const Expr *pins[64][16];
+	/* timeblock */
+	int64_t tblock;                    /* time steps per block over a chunk of work items (0: whole) */
 	/* pack */
 	struct {
 		const Expr *e;                 /* a tensor read */
@@ -697,6 +700,7 @@ bool loop_gen(Arena *a, LoopProg *lp);
 bool loop_retime(Arena *a, LoopProg *lp);
 bool loop_shuffle(Arena *a, LoopProg *lp);
 bool loop_interchange(Arena *a, LoopProg *lp);
+bool loop_timeblock(Arena *a, LoopProg *lp);
 bool loop_pack(Arena *a, LoopProg *lp);
 bool loop_vregalloc(Arena *a, LoopProg *lp);
 

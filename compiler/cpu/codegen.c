@@ -70,6 +70,10 @@ typedef struct {
 	LLVMValueRef outer[MAP_MAXL];
 	LgFunc lf; /* the shared helpers' view of this function (llvmgen.h) */
 	LLVMValueRef t, tmin, tmax;
+	LLVMValueRef t0, t1;       /* the steps of this pass: all of them, or a time block's */
+	LLVMValueRef block, nblocks; /* time blocks (lp->tblock): this one, how many */
+	LLVMValueRef state;        /* the registers of the chunk's work items between blocks */
+	LLVMValueRef state_at;     /* this work item's first vector in it */
 	bool full;
 	int row;
 	int64_t rowc[URE_MAXL]; /* PE coordinates of the row, per space row (with pmin) */
@@ -376,10 +380,10 @@ static Val addr_ok(Cg *g, const Expr *index, const Point *pt, Val mask)
 }
 
 /* The first element of the current step's (and inner iteration's) slice of a panel:
- * panel[t - tmin][inner iteration][row]. */
+ * panel[t - t0][inner iteration][row]. */
 static LLVMValueRef panel_slice(Cg *g)
 {
-	LLVMValueRef o = LLVMBuildSub(g->b, g->t, g->tmin, "");
+	LLVMValueRef o = LLVMBuildSub(g->b, g->t, g->t0, "");
 	if (g->lp->ninner)
 		o = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, o, g->inner_count, ""), lg_inner_index(&g->lf), "");
 	return LLVMBuildMul(g->b, o, ci64(g, g->lp->nrows), "");
@@ -856,7 +860,7 @@ static void step_inner(Cg *g)
 
 /* ---- packed panels ---- */
 
-/* Copies this pass's panels: panel[t - tmin][row] = the element that row reads at t
+/* Copies this pass's panels: panel[t - t0][row] = the element that row reads at t
  * (0 where it would fall outside its tensor: such a PE never uses it). */
 static void fill_step(void *arg)
 {
@@ -893,7 +897,7 @@ static void fill_step(void *arg)
 
 static void fill_panels(Cg *g)
 {
-	LgLoop l = lg_loop_begin(&g->lf, g->tmin, g->tmax, "pack");
+	LgLoop l = lg_loop_begin(&g->lf, g->t0, g->t1, "pack");
 	g->t = l.iv;
 	lg_inner(&g->lf, false, fill_step, g);
 	lg_loop_end(&g->lf, &l);
@@ -919,6 +923,8 @@ static void refill_panels(Cg *g)
 		if (used[mp->loops[l].orig])
 			key = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, key, g->ext[l], ""), g->outer[l], "key");
 	}
+	if (g->block) /* and the time block */
+		key = LLVMBuildAdd(g->b, LLVMBuildMul(g->b, key, g->nblocks, ""), g->block, "key");
 	LLVMValueRef prev = LLVMBuildLoad2(g->b, g->i64, g->pk[0].filled, "filled");
 	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "fill");
 	LLVMBasicBlockRef ready = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "panels_ready");
@@ -939,9 +945,50 @@ static void shift_state(Cg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
 				next[v][k][r] = k == 0 ? g->cur[v][r] : g->hist[v][k - 1][r];
 }
 
-/* One pass of the array. The first and the last time steps are peeled off the time
- * loop, so that the guards that hold only there (a reduction's start and end, where
- * the schedule follows that loop) fold away inside it. */
+/* Every delay line's registers, in a fixed order: the state a time block leaves. */
+static int state_vectors(const LoopProg *lp)
+{
+	int n = 0;
+	for (int v = 0; v < lp->u->nvars; v++)
+		n += (int)(lp->maxtau[v] * lp->nrows);
+	return n;
+}
+
+/* The registers at the start of a pass: empty, or what the work item's previous time
+ * block left (zeros before the first: the state buffer starts cleared). */
+static void load_state(Cg *g, LLVMValueRef st[MAXV][MAXTAU][MAXROWS])
+{
+	LLVMTypeRef vt = vec_of(g, g->f32);
+	LLVMValueRef at = g->state_at;
+	for (int v = 0; v < g->u->nvars; v++)
+		for (int k = 0; k < g->lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < g->lp->nrows; r++) {
+				if (!g->state) {
+					st[v][k][r] = zero_vec(g);
+					continue;
+				}
+				LLVMValueRef l = LLVMBuildLoad2(g->b, vt, LLVMBuildGEP2(g->b, vt, g->state, &at, 1, ""), "restored");
+				LLVMSetAlignment(l, 4);
+				st[v][k][r] = l;
+				at = LLVMBuildAdd(g->b, at, ci64(g, 1), "");
+			}
+}
+
+static void save_state(Cg *g, LLVMValueRef st[MAXV][MAXTAU][MAXROWS])
+{
+	LLVMTypeRef vt = vec_of(g, g->f32);
+	LLVMValueRef at = g->state_at;
+	for (int v = 0; v < g->u->nvars && g->state; v++)
+		for (int k = 0; k < g->lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < g->lp->nrows; r++) {
+				LLVMSetAlignment(LLVMBuildStore(g->b, st[v][k][r], LLVMBuildGEP2(g->b, vt, g->state, &at, 1, "")), 4);
+				at = LLVMBuildAdd(g->b, at, ci64(g, 1), "");
+			}
+}
+
+/* One pass of the array over steps t0..t1. The first and the last time steps are
+ * peeled off the time loop, so that the guards that hold only there (a reduction's
+ * start and end, where the schedule follows that loop) fold away inside it. */
 static void pass(Cg *g)
 {
 	const Ure *u = g->u;
@@ -954,26 +1001,19 @@ static void pass(Cg *g)
 		if (lp->carried[v])
 			for (int64_t r = 0; r < lp->nrows; r++)
 				LLVMBuildStore(g->b, zero, g->carry[v][r]);
-	/* the first step, from empty registers */
-	for (int v = 0; v < u->nvars; v++)
-		for (int k = 0; k < lp->maxtau[v]; k++)
-			for (int64_t r = 0; r < lp->nrows; r++)
-				g->hist[v][k][r] = zero;
+	load_state(g, g->hist);
 	/* Only full tiles peel: the edge copy runs rarely and is kept small (compile time).
 	 * With inner loops, the innermost one peels instead (step_inner). */
 	bool peel = g->full && !lp->ninner;
 	if (peel) {
-		g->t = g->tmin;
+		g->t = g->t0;
 		step_inner(g);
 		shift_state(g, next);
 	} else {
-		for (int v = 0; v < u->nvars; v++)
-			for (int k = 0; k < lp->maxtau[v]; k++)
-				for (int64_t r = 0; r < lp->nrows; r++)
-					next[v][k][r] = zero;
+		memcpy(next, g->hist, sizeof next);
 	}
 	/* the steps between (every step, without peeling) */
-	LLVMValueRef t1 = peel ? LLVMBuildAdd(g->b, g->tmin, ci64(g, 1), "") : g->tmin;
+	LLVMValueRef t1 = peel ? LLVMBuildAdd(g->b, g->t0, ci64(g, 1), "") : g->t0;
 	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
 	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time");
 	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "step");
@@ -992,7 +1032,7 @@ static void pass(Cg *g)
 	LLVMValueRef t_loop = g->t;
 	LLVMValueRef hist_loop[MAXV][MAXTAU][MAXROWS];
 	memcpy(hist_loop, g->hist, sizeof hist_loop);
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, peel ? LLVMIntSLT : LLVMIntSLE, g->t, g->tmax, ""), body, exit);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, peel ? LLVMIntSLT : LLVMIntSLE, g->t, g->t1, ""), body, exit);
 	LLVMPositionBuilderAtEnd(g->b, body);
 	step_inner(g);
 	shift_state(g, next);
@@ -1006,17 +1046,22 @@ static void pass(Cg *g)
 	LLVMBuildBr(g->b, head);
 	/* the last step, when the pass has more than one */
 	LLVMPositionBuilderAtEnd(g->b, exit);
+	save_state(g, hist_loop);
 	if (!peel) {
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, done);
 		return;
 	}
 	LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->tmax, g->tmin, ""), last, done);
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->t1, g->t0, ""), last, done);
 	LLVMPositionBuilderAtEnd(g->b, last);
 	memcpy(g->hist, hist_loop, sizeof hist_loop);
-	g->t = g->tmax;
+	g->t = g->t1;
 	step_inner(g);
+	if (g->state) {
+		shift_state(g, next);
+		save_state(g, next);
+	}
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 }
@@ -1160,8 +1205,36 @@ static void emit_run(Cg *g, const char *sym)
 		g->pk[0].filled = LLVMBuildAlloca(g->b, g->i64, "filled");
 		LLVMBuildStore(g->b, ci64(g, -1), g->pk[0].filled);
 	}
+	LLVMTypeRef fft = LLVMFunctionType(g->voidt, &g->ptr, 1, false);
+	LLVMValueRef freef = LLVMGetNamedFunction(g->mod, "free");
+	if (!freef)
+		freef = LLVMAddFunction(g->mod, "free", fft);
+	/* time blocks: each over the chunk's work items, their registers kept between
+	 * blocks in a cleared buffer (calloc) */
+	LLVMValueRef begin = LLVMGetParam(g->fn, 2), end = LLVMGetParam(g->fn, 3);
+	g->t0 = g->tmin;
+	g->t1 = g->tmax;
+	LgLoop blk;
+	int nstate = state_vectors(lp);
+	if (lp->tblock && nstate) {
+		LLVMTypeRef cft = LLVMFunctionType(g->ptr, (LLVMTypeRef[]){g->i64, g->i64}, 2, false);
+		LLVMValueRef callocf = LLVMGetNamedFunction(g->mod, "calloc");
+		if (!callocf)
+			callocf = LLVMAddFunction(g->mod, "calloc", cft);
+		LLVMValueRef n = LLVMBuildMul(g->b, LLVMBuildSub(g->b, end, begin, ""), ci64(g, nstate), "");
+		g->state = LLVMBuildCall2(g->b, cft, callocf, (LLVMValueRef[]){n, ci64(g, 4 * g->L)}, 2, "state");
+		g->nblocks = LLVMBuildAdd(g->b, LLVMBuildSDiv(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, lp->tblock), ""),
+		                          ci64(g, 1), "blocks");
+		blk = lg_loop_begin(&g->lf, ci64(g, 0), LLVMBuildSub(g->b, g->nblocks, ci64(g, 1), ""), "block");
+		g->block = blk.iv;
+		g->t0 = LLVMBuildAdd(g->b, g->tmin, LLVMBuildMul(g->b, g->block, ci64(g, lp->tblock), ""), "t0");
+		LLVMValueRef t1 = LLVMBuildAdd(g->b, g->t0, ci64(g, lp->tblock - 1), "");
+		g->t1 = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, t1, g->tmax, ""), t1, g->tmax, "t1");
+	}
 	/* the work items */
-	LgLoop w = lg_loop_begin(&g->lf, LLVMGetParam(g->fn, 2), LLVMBuildSub(g->b, LLVMGetParam(g->fn, 3), ci64(g, 1), ""), "item");
+	LgLoop w = lg_loop_begin(&g->lf, begin, LLVMBuildSub(g->b, end, ci64(g, 1), ""), "item");
+	if (g->state)
+		g->state_at = LLVMBuildMul(g->b, LLVMBuildSub(g->b, w.iv, begin, ""), ci64(g, nstate), "");
 	LLVMValueRef rem = w.iv;
 	for (int l = mp->nloops - 1; l >= 0; l--) {
 		if (mp->loops[l].st >= 0 || !mp->loops[l].parallel)
@@ -1173,10 +1246,6 @@ static void emit_run(Cg *g, const char *sym)
 	LLVMValueRef mallocf = LLVMGetNamedFunction(g->mod, "malloc");
 	if (!mallocf)
 		mallocf = LLVMAddFunction(g->mod, "malloc", mft);
-	LLVMTypeRef fft = LLVMFunctionType(g->voidt, &g->ptr, 1, false);
-	LLVMValueRef freef = LLVMGetNamedFunction(g->mod, "free");
-	if (!freef)
-		freef = LLVMAddFunction(g->mod, "free", fft);
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->spilled[v])
 			g->spill[v] = LLVMBuildCall2(g->b, mft, mallocf, &spill_size[v], 1, "spill");
@@ -1185,6 +1254,10 @@ static void emit_run(Cg *g, const char *sym)
 		if (lp->spilled[v])
 			LLVMBuildCall2(g->b, fft, freef, &g->spill[v], 1, "");
 	lg_loop_end(&g->lf, &w);
+	if (g->state) {
+		lg_loop_end(&g->lf, &blk);
+		LLVMBuildCall2(g->b, fft, freef, &g->state, 1, "");
+	}
 	for (int i = 0; i < g->npk; i++)
 		LLVMBuildCall2(g->b, fft, freef, &g->pk[i].panel, 1, "");
 	LLVMBuildRetVoid(g->b);
