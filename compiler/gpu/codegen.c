@@ -76,6 +76,15 @@ struct GpuCg {
 	LLVMValueRef carry[MAXV][MAXROWS]; /* registers across inner iterations (allocas) */
 	LLVMValueRef spill[MAXV];
 	LLVMValueRef spill_stride[MAXV][URE_MAXL];
+	LLVMValueRef tlen[MAXT];
+	/* staged panels (pack.c's panels in local memory, refilled every `width` steps):
+	 * this array's slice of each, the slots per step, and which register dimensions
+	 * a panel's read moves along (rows that differ only along others share a slot) */
+	int nstage;
+	LLVMValueRef stage[LOOP_MAXPANELS];
+	int64_t stage_stride[LOOP_MAXPANELS];
+	bool stage_moves[LOOP_MAXPANELS][URE_MAXL];
+	const int64_t *shift; /* the shift of the propagated input being read, or NULL */
 	/* the shuffles of the current step: one per (value, distance) */
 	Shifted shifted[MAXSHIFT];
 	int nshifted;
@@ -238,8 +247,13 @@ static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
 /* As on the host (cpu/codegen.c): a load is masked by the read's guards and the
  * loops its index uses, so register rows outside the domain along other loops share
  * it. */
+static LLVMValueRef staged_load(GpuCg *g, const Expr *e);
+
 static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
 {
+	LLVMValueRef staged = staged_load(g, e);
+	if (staged)
+		return staged;
 	int ti = tensor_index(g, e->sym->tensor);
 	bool used[URE_MAXL];
 	lower_index_loops(e->args, g->u->nloops, used);
@@ -344,7 +358,10 @@ static LLVMValueRef cg_ref(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRe
 		for (int j = 0; j < g->u->nloops; j++)
 			if (ld->dep->d[j])
 				y.x[j] = LLVMBuildSub(g->b, pt->x[j], ci64(g, ld->dep->d[j]), "");
-		return cg_expr(g, var->input, &y, mask);
+		g->shift = ld->dep->d;
+		LLVMValueRef r = cg_expr(g, var->input, &y, mask);
+		g->shift = NULL;
+		return r;
 	}
 	if (ld->carry)
 		return LLVMBuildLoad2(g->b, g->f32, g->carry[ld->var][g->row], "carried");
@@ -618,6 +635,134 @@ static void step_inner(GpuCg *g)
 				g->cur[v][r] = LLVMBuildLoad2(g->b, g->f32, g->carry[v][r], "");
 }
 
+/* ---- staged panels ----
+ *
+ * A read that is the same for every lane but differs between register rows (a[i][k]
+ * in the output-stationary GEMM: pack.c's panels) is, read in place, one load per row
+ * and step in every thread. Staged, the array's threads copy the next `width` steps
+ * of it into local memory together, one step each (consecutive k: one coalesced load
+ * per row), and the steps read it from there: the global -> local -> register level.
+ * Rows that differ only along register dimensions the read does not move along
+ * share a slot. */
+
+/* panel p's slot for the current row */
+static int64_t stage_slot(GpuCg *g, int p)
+{
+	const LoopProg *lp = g->lp;
+	int64_t s = 0;
+	for (int i = 0; i < lp->nregdims; i++) {
+		int r = lp->regdim[i];
+		if (g->stage_moves[p][i])
+			s = s * lp->pext[r] + (g->rowc[r] - lp->pmin[r]);
+	}
+	return s;
+}
+
+/* the step's place in its staged block: (t - tmin) mod width */
+static LLVMValueRef stage_step(GpuCg *g)
+{
+	return LLVMBuildURem(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lay.width), "");
+}
+
+static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
+{
+	static const int64_t zero[URE_MAXL];
+	const int64_t *d = g->shift ? g->shift : zero;
+	for (int p = 0; p < g->nstage; p++) {
+		if (g->lp->panels[p].e != e || memcmp(g->lp->panels[p].d, d, sizeof zero) != 0)
+			continue;
+		LLVMValueRef off = add(g, mul(g, stage_step(g), ci64(g, g->stage_stride[p])), ci64(g, stage_slot(g, p)));
+		return LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &off, 1, ""), "staged");
+	}
+	return NULL;
+}
+
+/* At the first step of each block: every thread copies step t + lane of each slot,
+ * 0 past the pass or outside the tensor (no PE reads it there). */
+static void stage_fill(GpuCg *g)
+{
+	const LoopProg *lp = g->lp;
+	if (!g->nstage)
+		return;
+	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "stage");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "staged");
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, stage_step(g), ci64(g, 0), ""), fill, done);
+	LLVMPositionBuilderAtEnd(g->b, fill);
+	g->tg->array_sync(g, g->lay.width); /* every thread has read the previous block */
+	LLVMValueRef t = g->t;
+	g->t = add(g, t, g->lane);
+	LLVMValueRef live = LLVMBuildICmp(g->b, LLVMIntSLE, g->t, g->tmax, "");
+	for (int p = 0; p < g->nstage; p++) {
+		const Expr *e = lp->panels[p].e;
+		int ti = tensor_index(g, e->sym->tensor);
+		bool seen[MAXROWS] = {false};
+		for (int64_t r = 0; r < lp->nrows; r++) {
+			set_row(g, r);
+			int64_t slot = stage_slot(g, p);
+			if (seen[slot])
+				continue;
+			seen[slot] = true;
+			Point pt;
+			make_point(g, &pt);
+			for (int j = 0; j < g->u->nloops; j++)
+				if (lp->panels[p].d[j])
+					pt.x[j] = LLVMBuildSub(g->b, pt.x[j], ci64(g, lp->panels[p].d[j]), "");
+			LLVMValueRef off = ci64(g, 0);
+			int d = 0;
+			for (const Expr *a = e->args; a; a = a->next, d++)
+				off = add(g, off, mul(g, cg_expr(g, a, &pt, ci1(g, true)), g->tstride[ti][d]));
+			LLVMValueRef in = and_(g, live, and_(g, LLVMBuildICmp(g->b, LLVMIntSGE, off, ci64(g, 0), ""),
+			                                     LLVMBuildICmp(g->b, LLVMIntSLT, off, g->tlen[ti], "")));
+			LLVMValueRef v = load_masked(g, g->tensor[ti], off, in, e->name);
+			LLVMValueRef at = add(g, mul(g, g->lane, ci64(g, g->stage_stride[p])), ci64(g, slot));
+			LLVMBuildStore(g->b, v, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &at, 1, ""));
+		}
+	}
+	g->t = t;
+	g->tg->array_sync(g, g->lay.width); /* the block is written */
+	LLVMBuildBr(g->b, done);
+	LLVMPositionBuilderAtEnd(g->b, done);
+}
+
+/* Local memory for the panels, when the loop IR has some, the steps have no inner
+ * loops, and they fit in 32 KiB per group. */
+static void stage_setup(GpuCg *g, const char *sym, LLVMValueRef tid)
+{
+	const LoopProg *lp = g->lp;
+	if (!lp->npanels || lp->ninner || !g->tg->array_sync)
+		return;
+	int64_t at[LOOP_MAXPANELS], per_array = 0;
+	for (int p = 0; p < lp->npanels; p++) {
+		int64_t slots = 1;
+		for (int i = 0; i < lp->nregdims; i++) {
+			g->stage_moves[p][i] = lower_access_along(lp, lp->regdim[i], lp->panels[p].e->args) != ACC_UNIFORM;
+			if (g->stage_moves[p][i])
+				slots *= lp->pext[lp->regdim[i]];
+		}
+		/* a step's slots 16-byte aligned (vector loads), and 4 more so that the
+		 * threads' stores of one fill spread over the banks */
+		g->stage_stride[p] = (slots + 3) / 4 * 4 + 4;
+		at[p] = per_array;
+		per_array += g->lay.width * g->stage_stride[p];
+	}
+	int64_t total = per_array * g->lay.per_group;
+	if (total > 8192)
+		return;
+	LLVMTypeRef type = LLVMArrayType2(g->f32, (uint64_t)total);
+	LLVMValueRef mem = LLVMAddGlobalInAddressSpace(g->mod, type, arena_printf(g->a, "%s_panels", sym), g->tg->local_as);
+	LLVMSetLinkage(mem, LLVMInternalLinkage);
+	LLVMSetInitializer(mem, LLVMGetPoison(type));
+	LLVMSetAlignment(mem, 16);
+	LLVMValueRef base = ci64(g, 0);
+	if (g->lay.per_group > 1)
+		base = mul(g, LLVMBuildUDiv(g->b, tid, ci64(g, g->lay.width), ""), ci64(g, per_array));
+	for (int p = 0; p < lp->npanels; p++) {
+		LLVMValueRef o = add(g, base, ci64(g, at[p]));
+		g->stage[p] = LLVMBuildGEP2(g->b, g->f32, mem, &o, 1, "panel");
+	}
+	g->nstage = lp->npanels;
+}
+
 /* The state after a step: what entered each delay line. */
 static void shift_state(GpuCg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
 {
@@ -649,6 +794,7 @@ static void pass(GpuCg *g)
 	bool peel = !lp->ninner;
 	if (peel) {
 		g->t = g->tmin;
+		stage_fill(g);
 		step(g);
 		shift_state(g, next);
 	} else {
@@ -674,6 +820,7 @@ static void pass(GpuCg *g)
 	memcpy(hist_loop, g->hist, sizeof g->hist);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, peel ? LLVMIntSLT : LLVMIntSLE, g->t, g->tmax, ""), body, exit);
 	LLVMPositionBuilderAtEnd(g->b, body);
+	stage_fill(g);
 	step_inner(g);
 	shift_state(g, next);
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
@@ -698,6 +845,7 @@ static void pass(GpuCg *g)
 	LLVMPositionBuilderAtEnd(g->b, last);
 	memcpy(g->hist, hist_loop, sizeof g->hist);
 	g->t = g->tmax;
+	stage_fill(g);
 	step(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
@@ -892,6 +1040,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 			g->tstride[ti][k] = s;
 			s = mul(g, s, lg_affine(&g->lf, aff_of_expr(dims[k], u->k)));
 		}
+		g->tlen[ti] = s;
 	}
 	/* the time range of a pass */
 	g->tmin = ci64(g, 0);
@@ -911,6 +1060,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	LLVMValueRef width = ci64(g, g->lay.width);
 	g->lane = g->lay.per_group == 1 ? tid : LLVMBuildURem(g->b, tid, width, "lane");
 	g->lane_ok = g->lay.width > g->lay.lanes ? LLVMBuildICmp(g->b, LLVMIntULT, g->lane, ci64(g, g->lay.lanes), "") : ci1(g, true);
+	stage_setup(g, sym, tid);
 	LLVMValueRef item = add(g, first, mul(g, gid, ci64(g, g->lay.per_group)));
 	if (g->lay.per_group > 1)
 		item = add(g, item, LLVMBuildUDiv(g->b, tid, width, ""));

@@ -60,6 +60,11 @@ struct GpuTarget {
 	LLVMValueRef (*shuffle)(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVMValueRef lane);
 	/* A work-group barrier over local memory (GPU_SHUFFLE_LOCAL only). */
 	void (*barrier)(GpuCg *g);
+	/* Orders the local-memory accesses of the threads of one array of `width` lanes
+	 * before it against those after it (the staged panels): bar.warp.sync on the
+	 * array's segment of the warp (PTX), a work-group barrier (SPIR-V, where the array
+	 * is the group). */
+	void (*array_sync)(GpuCg *g, int width);
 	/* Marks fn as a kernel launched with `threads` threads per group. */
 	void (*kernel_attrs)(GpuCg *g, LLVMValueRef fn, int threads, int subgroup);
 	/* Writes the optimised module (descs: the kernels' description texts, n of them) as

@@ -56,20 +56,29 @@ static LLVMValueRef group_id(GpuCg *g)
 	return sreg(g, "llvm.nvvm.read.ptx.sreg.ctaid.x");
 }
 
+/* The member mask of the array's segment: width bits at its first lane in the warp. */
+static LLVMValueRef segment_mask(GpuCg *g, int width)
+{
+	LLVMBuilderRef b = gpu_builder(g);
+	LLVMTypeRef i32 = LLVMInt32TypeInContext(LLVMGetModuleContext(gpu_module(g)));
+	if (width == 32)
+		return LLVMConstInt(i32, 0xffffffffu, false);
+	LLVMValueRef tid = LLVMBuildTrunc(b, thread_id(g), i32, "");
+	LLVMValueRef first = LLVMBuildAnd(b, tid, LLVMConstInt(i32, 31u & ~(unsigned)(width - 1), false), "");
+	return LLVMBuildShl(b, LLVMConstInt(i32, (1u << width) - 1, false), first, "segment");
+}
+
+static void array_sync(GpuCg *g, int width)
+{
+	LLVMValueRef mask = segment_mask(g, width);
+	gpu_intrinsic(g, "llvm.nvvm.bar.warp.sync", NULL, 0, &mask, 1);
+}
+
 static LLVMValueRef shuffle(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVMValueRef lane)
 {
 	(void)lane;
-	LLVMBuilderRef b = gpu_builder(g);
 	LLVMTypeRef i32 = LLVMInt32TypeInContext(LLVMGetModuleContext(gpu_module(g)));
-	LLVMValueRef mask;
-	if (width == 32) {
-		mask = LLVMConstInt(i32, 0xffffffffu, false);
-	} else {
-		/* the segment's threads: width bits at the segment's first lane in the warp */
-		LLVMValueRef tid = LLVMBuildTrunc(b, thread_id(g), i32, "");
-		LLVMValueRef first = LLVMBuildAnd(b, tid, LLVMConstInt(i32, 31u & ~(unsigned)(width - 1), false), "");
-		mask = LLVMBuildShl(b, LLVMConstInt(i32, (1u << width) - 1, false), first, "segment");
-	}
+	LLVMValueRef mask = segment_mask(g, width);
 	/* c: the segment mask in bits 8..12; the clamp lane in bits 0..4 (the last for down) */
 	unsigned c = (unsigned)(32 - width) << 8 | (d > 0 ? 0u : 31u);
 	LLVMValueRef args[4] = {mask, v, LLVMConstInt(i32, (unsigned long long)(d > 0 ? d : -d), false),
@@ -141,6 +150,7 @@ const GpuTarget ptx_target = {
 	.group_id = group_id,
 	.shuffle = shuffle,
 	.barrier = NULL, /* warps exchange by shuffles only */
+	.array_sync = array_sync,
 	.kernel_attrs = kernel_attrs,
 	.emit = emit,
 	.emit_asm = emit_asm,

@@ -74,6 +74,13 @@ static void barrier(GpuCg *g)
 	gpu_call(g, "_Z7barrierj", LLVMVoidTypeInContext(LLVMGetModuleContext(gpu_module(g))), &i32, 1, &local_fence, true);
 }
 
+/* The array is the work-group here (one array per group). */
+static void array_sync(GpuCg *g, int width)
+{
+	(void)width;
+	barrier(g);
+}
+
 static LLVMValueRef shuffle(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVMValueRef lane)
 {
 	LLVMBuilderRef b = gpu_builder(g);
@@ -163,6 +170,7 @@ const GpuTarget spv_target = {
 	.group_id = group_id,
 	.shuffle = shuffle,
 	.barrier = barrier,
+	.array_sync = array_sync,
 	.kernel_attrs = kernel_attrs,
 	.emit = emit,
 	.emit_asm = emit_asm,
