@@ -15,7 +15,8 @@
 
 static const char build_usage[] =
 	"usage: sysc build FILE.sys [--target=host|ptx|spirv] [--gpu=NAME] [--mapping NAME]\n"
-	"                  [--kernel NAME] [--specialize R=3,..] [--emit=llvm|asm|obj] -o OUT\n"
+	"                  [--kernel NAME] [--specialize R=3,..] [--stage-panels]\n"
+	"                  [--emit=llvm|asm|obj] -o OUT\n"
 	"\n"
 	"Compiles the mappings of FILE.sys (every one, or those named) into one module of\n"
 	"kernels with the C ABI of docs/runtime.md: for each mapping M of kernel K,\n"
@@ -30,7 +31,10 @@ static const char build_usage[] =
 	"  --emit=obj        an object file (the default); llvm: LLVM IR text; asm: assembly\n"
 	"  --specialize R=3,S=3  compile for these values of these sizes only: they become\n"
 	"                    constants (loops over them unroll); the description records\n"
-	"                    them and the runtime refuses a launch with other values\n";
+	"                    them and the runtime refuses a launch with other values\n"
+	"  --stage-panels    (ptx, spirv) copy the reads that differ between register rows\n"
+	"                    into shared memory a block of steps at a time (cp.async,\n"
+	"                    double-buffered, on sm_80 and newer); see docs/backends.md\n";
 
 int cmd_build(int argc, char **argv)
 {
@@ -55,6 +59,10 @@ int cmd_build(int argc, char **argv)
 		fprintf(stderr, "sysc build: error: unknown target '%s' (targets: host, ptx, spirv)\n", target);
 		return 2;
 	}
+	if (o.stage && !tg) {
+		fprintf(stderr, "sysc build: error: --stage-panels is for the GPU targets (--target=ptx|spirv)\n");
+		return 2;
+	}
 	if (gpu && !tg) {
 		fprintf(stderr, "sysc build: error: --gpu is for --target=ptx or spirv\n");
 		return 2;
@@ -73,7 +81,7 @@ int cmd_build(int argc, char **argv)
 	if (!p)
 		return drv_failed(a, &d);
 	if (tg) {
-		rc = gpu_build(a, &d, p, o.kernel, o.mapping, o.specialize, tg, gpu, emit, o.output);
+		rc = gpu_build(a, &d, p, o.kernel, o.mapping, o.specialize, tg, gpu, o.stage, emit, o.output);
 		arena_free(a);
 		return rc;
 	}

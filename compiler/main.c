@@ -155,6 +155,8 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 		} else if (starts(a, "--seed=", &v)) {
 			if (!parse_seed(v, o))
 				return bad_usage(cmd, "--seed takes a number, not '%s'", v);
+		} else if (strcmp(a, "--stage-panels") == 0) {
+			o->stage = true;
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
 		} else if (starts(a, "--color=", &v)) {

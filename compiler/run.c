@@ -44,6 +44,7 @@ static const char run_usage[] =
 	"  --threads N       (host) worker threads (default: all cores)\n"
 	"  --specialize R=3  compile the kernels for these values of these sizes (constants\n"
 	"                    that LLVM unrolls and folds); other values are refused\n"
+	"  --stage-panels    (GPU devices) as for sysc build\n"
 	"Without --size, kernels run at their default sizes (those written in the kernel,\n"
 	"else small odd sizes that are not multiples of tile sizes). Without --seed, a\n"
 	"fresh seed is drawn and printed. Exits with status 1 on any mismatch.\n";
@@ -287,7 +288,7 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 	int nk = 0, failed = 0;
 	double t0 = now_s(), tcompile;
 	if (strcmp(device, "host") != 0) {
-		module = gpu_load(a, d, p, u->k->name, o->mapping, o->specialize, rt, dev, &nk, &failed);
+		module = gpu_load(a, d, p, u->k->name, o->mapping, o->specialize, o->stage, rt, dev, &nk, &failed);
 		tcompile = now_s() - t0;
 		if (!module) {
 			sysrt_context_destroy(rt);

@@ -749,6 +749,7 @@ typedef struct {
 	const char *specialize; /* --specialize R=3,S=3 */
 	const char *device;  /* --device=host|sim|interp */
 	const char *dump_after; /* --dump-after=PASS */
+	bool stage;          /* --stage-panels (GPU targets) */
 	uint64_t seed;
 	bool has_seed;
 	bool werror;

@@ -27,6 +27,8 @@
 #include "cpu/cpu.h"
 #include "llvmgen.h"
 
+#include <llvm-c/DebugInfo.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -639,11 +641,15 @@ static void step_inner(GpuCg *g)
  *
  * A read that is the same for every lane but differs between register rows (a[i][k]
  * in the output-stationary GEMM: pack.c's panels) is, read in place, one load per row
- * and step in every thread. Staged, the array's threads copy the next `width` steps
- * of it into local memory together, one step each (consecutive k: one coalesced load
- * per row), and the steps read it from there: the global -> local -> register level.
- * Rows that differ only along register dimensions the read does not move along
- * share a slot. */
+ * and step in every thread. Staged, the array's threads copy `width` steps of it into
+ * local memory together, one step each (consecutive k: one coalesced load per row), and
+ * the steps read it from there: the global -> local -> register level. Rows that differ
+ * only along register dimensions the read does not move along share a slot.
+ *
+ * Where the target copies asynchronously (cp.async), two buffers alternate: at the
+ * first step of block b the copy of block b has landed, and the copy of block b + 1
+ * starts, overlapping the block's steps. Elsewhere the copy of block b is made at its
+ * first step, loads then stores. */
 
 /* panel p's slot for the current row */
 static int64_t stage_slot(GpuCg *g, int p)
@@ -658,10 +664,18 @@ static int64_t stage_slot(GpuCg *g, int p)
 	return s;
 }
 
-/* the step's place in its staged block: (t - tmin) mod width */
+/* the step's place in its block, (t - tmin) mod width, and its buffer's first slot */
 static LLVMValueRef stage_step(GpuCg *g)
 {
 	return LLVMBuildURem(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lay.width), "");
+}
+
+static LLVMValueRef stage_buffer(GpuCg *g, int p, LLVMValueRef block)
+{
+	if (!g->o->async_copy)
+		return ci64(g, 0);
+	LLVMValueRef odd = LLVMBuildURem(g->b, block, ci64(g, 2), "");
+	return mul(g, odd, ci64(g, g->lay.width * g->stage_stride[p]));
 }
 
 static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
@@ -671,65 +685,145 @@ static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
 	for (int p = 0; p < g->nstage; p++) {
 		if (g->lp->panels[p].e != e || memcmp(g->lp->panels[p].d, d, sizeof zero) != 0)
 			continue;
-		LLVMValueRef off = add(g, mul(g, stage_step(g), ci64(g, g->stage_stride[p])), ci64(g, stage_slot(g, p)));
+		LLVMValueRef block = LLVMBuildUDiv(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lay.width), "");
+		LLVMValueRef off = add(g, stage_buffer(g, p, block), mul(g, stage_step(g), ci64(g, g->stage_stride[p])));
+		off = add(g, off, ci64(g, stage_slot(g, p)));
 		return LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &off, 1, ""), "staged");
 	}
 	return NULL;
 }
 
-/* At the first step of each block: every thread copies step t + lane of each slot,
- * 0 past the pass or outside the tensor (no PE reads it there). */
-static void stage_fill(GpuCg *g)
+/* The offset in its tensor of panel p's element for the current row at step g->t. */
+static LLVMValueRef panel_offset(GpuCg *g, int p)
+{
+	const Expr *e = g->lp->panels[p].e;
+	int ti = tensor_index(g, e->sym->tensor);
+	Point pt;
+	make_point(g, &pt);
+	for (int j = 0; j < g->u->nloops; j++)
+		if (g->lp->panels[p].d[j])
+			pt.x[j] = LLVMBuildSub(g->b, pt.x[j], ci64(g, g->lp->panels[p].d[j]), "");
+	LLVMValueRef off = ci64(g, 0);
+	int d = 0;
+	for (const Expr *a = e->args; a; a = a->next, d++)
+		off = add(g, off, mul(g, cg_expr(g, a, &pt, ci1(g, true)), g->tstride[ti][d]));
+	return off;
+}
+
+/* Marks the loop whose latch branch is br as one LLVM must not unroll. */
+static void no_unroll(GpuCg *g, LLVMValueRef br)
+{
+	LLVMMetadataRef dis = LLVMMDStringInContext2(g->ctx, "llvm.loop.unroll.disable", 24);
+	LLVMMetadataRef tmp = LLVMTemporaryMDNode(g->ctx, NULL, 0);
+	LLVMMetadataRef id = LLVMMDNodeInContext2(g->ctx, (LLVMMetadataRef[]){tmp, LLVMMDNodeInContext2(g->ctx, &dis, 1)}, 2);
+	LLVMMetadataReplaceAllUsesWith(tmp, id);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(g->ctx, "llvm.loop", 9), LLVMMetadataAsValue(g->ctx, id));
+}
+
+/* Copies the block of steps from t0 (index `block` in the pass) into its buffer: every
+ * thread step t0 + lane of each slot, 0 past the pass or outside the tensor (no PE
+ * reads it there). The slots are a loop, not unrolled: the element's offset is affine
+ * in the slot's row coordinates, so the loop keeps the first slot's offset and one
+ * step per coordinate live across the time loop, where unrolled copies would keep one
+ * offset per slot (registers the steps need). */
+static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 {
 	const LoopProg *lp = g->lp;
-	if (!g->nstage)
-		return;
-	LLVMBasicBlockRef fill = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "stage");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "staged");
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntEQ, stage_step(g), ci64(g, 0), ""), fill, done);
-	LLVMPositionBuilderAtEnd(g->b, fill);
-	g->tg->array_sync(g, g->lay.width); /* every thread has read the previous block */
 	LLVMValueRef t = g->t;
-	g->t = add(g, t, g->lane);
+	g->t = add(g, t0, g->lane);
 	LLVMValueRef live = LLVMBuildICmp(g->b, LLVMIntSLE, g->t, g->tmax, "");
 	for (int p = 0; p < g->nstage; p++) {
 		const Expr *e = lp->panels[p].e;
 		int ti = tensor_index(g, e->sym->tensor);
-		bool seen[MAXROWS] = {false};
-		for (int64_t r = 0; r < lp->nrows; r++) {
-			set_row(g, r);
-			int64_t slot = stage_slot(g, p);
-			if (seen[slot])
-				continue;
-			seen[slot] = true;
-			Point pt;
-			make_point(g, &pt);
-			for (int j = 0; j < g->u->nloops; j++)
-				if (lp->panels[p].d[j])
-					pt.x[j] = LLVMBuildSub(g->b, pt.x[j], ci64(g, lp->panels[p].d[j]), "");
-			LLVMValueRef off = ci64(g, 0);
-			int d = 0;
-			for (const Expr *a = e->args; a; a = a->next, d++)
-				off = add(g, off, mul(g, cg_expr(g, a, &pt, ci1(g, true)), g->tstride[ti][d]));
-			LLVMValueRef in = and_(g, live, and_(g, LLVMBuildICmp(g->b, LLVMIntSGE, off, ci64(g, 0), ""),
-			                                     LLVMBuildICmp(g->b, LLVMIntSLT, off, g->tlen[ti], "")));
-			LLVMValueRef v = load_masked(g, g->tensor[ti], off, in, e->name);
-			LLVMValueRef at = add(g, mul(g, g->lane, ci64(g, g->stage_stride[p])), ci64(g, slot));
-			LLVMBuildStore(g->b, v, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &at, 1, ""));
+		/* the first slot (row 0) and the step along each register dimension it moves on */
+		set_row(g, 0);
+		LLVMValueRef off0 = panel_offset(g, p), delta[URE_MAXL];
+		int64_t rowstep = 1, slots = 1;
+		for (int i = lp->nregdims - 1; i >= 0; i--) {
+			int64_t ext = lp->pext[lp->regdim[i]];
+			if (g->stage_moves[p][i]) {
+				set_row(g, rowstep);
+				delta[i] = LLVMBuildSub(g->b, panel_offset(g, p), off0, "");
+				slots *= ext;
+			}
+			rowstep *= ext;
 		}
+		LLVMValueRef buf = add(g, stage_buffer(g, p, block), mul(g, g->lane, ci64(g, g->stage_stride[p])));
+		LgLoop l = lg_loop_begin(&g->lf, ci64(g, 0), ci64(g, slots - 1), "slot");
+		LLVMValueRef off = off0, rem = l.iv;
+		for (int i = lp->nregdims - 1; i >= 0; i--) {
+			if (!g->stage_moves[p][i])
+				continue;
+			LLVMValueRef ext = ci64(g, lp->pext[lp->regdim[i]]);
+			off = add(g, off, mul(g, LLVMBuildURem(g->b, rem, ext, ""), delta[i]));
+			rem = LLVMBuildUDiv(g->b, rem, ext, "");
+		}
+		LLVMValueRef in = and_(g, live, and_(g, LLVMBuildICmp(g->b, LLVMIntSGE, off, ci64(g, 0), ""),
+		                                     LLVMBuildICmp(g->b, LLVMIntSLT, off, g->tlen[ti], "")));
+		LLVMValueRef at = add(g, buf, l.iv);
+		LLVMValueRef dst = LLVMBuildGEP2(g->b, g->f32, g->stage[p], &at, 1, "");
+		if (g->o->async_copy) {
+			LLVMValueRef o = LLVMBuildSelect(g->b, in, off, ci64(g, 0), "");
+			g->tg->copy_async(g, dst, LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, ""), in);
+		} else {
+			LLVMBuildStore(g->b, load_masked(g, g->tensor[ti], off, in, e->name), dst);
+		}
+		LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+		lg_loop_end(&g->lf, &l);
+		no_unroll(g, LLVMGetBasicBlockTerminator(latch));
 	}
 	g->t = t;
-	g->tg->array_sync(g, g->lay.width); /* the block is written */
+}
+
+/* if (c) { body } with uniform c */
+static LLVMBasicBlockRef if_begin(GpuCg *g, LLVMValueRef c, const char *name)
+{
+	LLVMBasicBlockRef then = LLVMAppendBasicBlockInContext(g->ctx, g->fn, name);
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "endif");
+	LLVMBuildCondBr(g->b, c, then, done);
+	LLVMPositionBuilderAtEnd(g->b, then);
+	return done;
+}
+
+static void if_end(GpuCg *g, LLVMBasicBlockRef done)
+{
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 }
 
-/* Local memory for the panels, when the loop IR has some, the steps have no inner
- * loops, and they fit in 32 KiB per group. */
+/* At the first step of each block (every branch here depends on the step only: uniform). */
+static void stage_fill(GpuCg *g)
+{
+	if (!g->nstage)
+		return;
+	int w = g->lay.width;
+	LLVMBasicBlockRef done = if_begin(g, LLVMBuildICmp(g->b, LLVMIntEQ, stage_step(g), ci64(g, 0), ""), "stage");
+	LLVMValueRef block = LLVMBuildUDiv(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, w), "");
+	g->tg->array_sync(g, w); /* every thread has read the previous block */
+	if (!g->o->async_copy) {
+		stage_copy(g, g->t, block);
+	} else {
+		LLVMBasicBlockRef first = if_begin(g, LLVMBuildICmp(g->b, LLVMIntEQ, g->t, g->tmin, ""), "stage_first");
+		stage_copy(g, g->t, block);
+		if_end(g, first);
+		g->tg->copy_wait(g); /* this block has landed */
+		g->tg->array_sync(g, w); /* for every thread; and the other buffer is free */
+		LLVMValueRef t1 = add(g, g->t, ci64(g, w));
+		LLVMBasicBlockRef next = if_begin(g, LLVMBuildICmp(g->b, LLVMIntSLE, t1, g->tmax, ""), "stage_next");
+		stage_copy(g, t1, add(g, block, ci64(g, 1)));
+		if_end(g, next);
+	}
+	if (!g->o->async_copy)
+		g->tg->array_sync(g, w); /* the block is written */
+	if_end(g, done);
+}
+
+/* Local memory for the panels (two buffers where copies are asynchronous), when the
+ * loop IR has some, the steps have no inner loops, and they fit in 32 KiB per group. */
 static void stage_setup(GpuCg *g, const char *sym, LLVMValueRef tid)
 {
 	const LoopProg *lp = g->lp;
-	if (!lp->npanels || lp->ninner || !g->tg->array_sync)
+	if (!g->lay.stage || !lp->npanels || lp->ninner || !g->tg->array_sync)
 		return;
 	int64_t at[LOOP_MAXPANELS], per_array = 0;
 	for (int p = 0; p < lp->npanels; p++) {
@@ -740,10 +834,10 @@ static void stage_setup(GpuCg *g, const char *sym, LLVMValueRef tid)
 				slots *= lp->pext[lp->regdim[i]];
 		}
 		/* a step's slots 16-byte aligned (vector loads), and 4 more so that the
-		 * threads' stores of one fill spread over the banks */
+		 * threads' stores of one copy spread over the banks */
 		g->stage_stride[p] = (slots + 3) / 4 * 4 + 4;
 		at[p] = per_array;
-		per_array += g->lay.width * g->stage_stride[p];
+		per_array += g->lay.width * g->stage_stride[p] * (g->o->async_copy ? 2 : 1);
 	}
 	int64_t total = per_array * g->lay.per_group;
 	if (total > 8192)
@@ -924,6 +1018,19 @@ const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions
 		lay->per_group = 1;
 		break;
 	}
+	/* Registers: left to ptxas, a kernel of a 128-thread block may take 255 of them,
+	 * most for addresses and loads it hoists, and then only 2 blocks fit an SM. A limit
+	 * of 128 (4 blocks) measured faster on the H100 where the array's state is 16 to 64
+	 * registers and nothing is spilled between passes (gemm_blocked 13.6 -> 7.7 ms,
+	 * conv2d 0.19 -> 0.15 ms, gemm 25 -> 22 ms); slower with more state (conv_blocked's
+	 * 96), with spills (weight-stationary conv2d), and with little state, where ptxas
+	 * then takes 90 registers instead of 32 (conv1d: 25 %) (backends.md). */
+	bool spills = false;
+	for (int v = 0; v < lp->u->nvars; v++)
+		spills |= lp->spilled[v];
+	if (o->shuffle == GPU_SHUFFLE_WARP && !spills && lp->vregs >= 16 && lp->vregs <= 64)
+		lay->maxnreg = 128;
+	lay->stage = o->stage;
 	return NULL;
 }
 
@@ -1005,7 +1112,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	if (g->o->shuffle == GPU_SHUFFLE_SUBGROUP)
 		for (sg = 8; sg < g->lay.lanes; sg *= 2)
 			;
-	g->tg->kernel_attrs(g, g->fn, g->lay.threads, sg);
+	g->tg->kernel_attrs(g, g->fn, &g->lay, sg);
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->carried[v])

@@ -114,8 +114,7 @@ static int write_out(const char *path, const Buf *b)
 }
 
 int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-              const GpuTarget *tg,
-              const char *gpu, const char *emit, const char *output)
+              const GpuTarget *tg, const char *gpu, bool stage, const char *emit, const char *output)
 {
 	GpuOptions o;
 	char why[256];
@@ -123,6 +122,7 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 		fprintf(stderr, "sysc build: error: %s\n", why);
 		return 2;
 	}
+	o.stage = stage;
 	char *err = NULL;
 	LLVMTargetMachineRef tm = gpu_machine(tg, &o, &err);
 	if (!tm) {

@@ -18,8 +18,7 @@
 
 /* The module for tg with the given --gpu profile, in memory; NULL after a message. */
 static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-                 const GpuTarget *tg,
-                 const char *gpu, Buf *out, int *nkernels, int *failed)
+                 bool stage, const GpuTarget *tg, const char *gpu, Buf *out, int *nkernels, int *failed)
 {
 	GpuOptions o;
 	char why[256];
@@ -27,6 +26,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 		printf("  %s\n", why);
 		return false;
 	}
+	o.stage = stage;
 	char *err = NULL;
 	LLVMTargetMachineRef tm = gpu_machine(tg, &o, &err);
 	if (!tm) {
@@ -55,8 +55,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 }
 
 SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-                      SysrtContext *rt,
-                      SysrtDevice *dev, int *nkernels, int *failed)
+                      bool stage, SysrtContext *rt, SysrtDevice *dev, int *nkernels, int *failed)
 {
 	SysrtDeviceInfo info;
 	if (sysrt_device_info(dev, &info) != SYSRT_OK)
@@ -76,7 +75,7 @@ SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const c
 	SysrtModule *module = NULL;
 	for (int i = 0; i < 2 && profiles[i] && !module; i++) {
 		Buf out = {0};
-		if (!emit(a, d, p, kernel, mapping, specialize, tg, profiles[i], &out, nkernels, failed)) {
+		if (!emit(a, d, p, kernel, mapping, specialize, stage, tg, profiles[i], &out, nkernels, failed)) {
 			buf_free(&out);
 			return NULL;
 		}

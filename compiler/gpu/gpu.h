@@ -31,6 +31,16 @@ typedef enum {
 
 typedef struct GpuTarget GpuTarget;
 
+/* How one array runs as threads (gpu_layout, codegen.c). */
+typedef struct {
+	int lanes;     /* of the array (the loop IR's lane dimension) */
+	int width;     /* threads per array: lanes, rounded up to a power of two for warps */
+	int threads;   /* per group */
+	int per_group; /* arrays per group */
+	int maxnreg;   /* PTX: registers per thread asked of ptxas (0: its own choice) */
+	bool stage;    /* panels staged in local memory (codegen.c) */
+} GpuLayout;
+
 /* What one compile asks for: the device and the choices made from its capabilities. */
 typedef struct {
 	const char *gpu;    /* "sm_90"; SPIR-V: a device profile ("intel", "generic") */
@@ -38,6 +48,8 @@ typedef struct {
 	GpuShuffle shuffle;
 	int max_lanes;      /* the most lanes an array may have (a warp, a sub-group) */
 	int group_threads;  /* threads per group (PTX blocks); 0: one array per group */
+	bool async_copy;    /* copy_async and copy_wait work (PTX cp.async: sm_80 and newer) */
+	bool stage;         /* --stage-panels: stage the loop IR's panels in local memory */
 } GpuOptions;
 
 /* The state of the lowering of one kernel (codegen.c); targets see it through the
@@ -65,8 +77,12 @@ struct GpuTarget {
 	 * array's segment of the warp (PTX), a work-group barrier (SPIR-V, where the array
 	 * is the group). */
 	void (*array_sync)(GpuCg *g, int width);
-	/* Marks fn as a kernel launched with `threads` threads per group. */
-	void (*kernel_attrs)(GpuCg *g, LLVMValueRef fn, int threads, int subgroup);
+	/* Starts copying one f32 from src (global) to dst (local), or 0 where ok is false;
+	 * copy_wait returns when this thread's copies have landed (GpuOptions.async_copy). */
+	void (*copy_async)(GpuCg *g, LLVMValueRef dst, LLVMValueRef src, LLVMValueRef ok);
+	void (*copy_wait)(GpuCg *g);
+	/* Marks fn as a kernel launched as lay says (threads per group, registers). */
+	void (*kernel_attrs)(GpuCg *g, LLVMValueRef fn, const GpuLayout *lay, int subgroup);
 	/* Writes the optimised module (descs: the kernels' description texts, n of them) as
 	 * the file a runtime loads; false with a message (*err, to free()). */
 	bool (*emit)(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *const *descs, int n, Buf *out, char **err);
@@ -95,12 +111,6 @@ LLVMValueRef gpu_call(GpuCg *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *
 LLVMValueRef gpu_local_lanes(GpuCg *g);
 
 /* The layout of the launch, worked out before code is emitted: why not, or NULL. */
-typedef struct {
-	int lanes;     /* of the array (the loop IR's lane dimension) */
-	int width;     /* threads per array: lanes, rounded up to a power of two for warps */
-	int threads;   /* per group */
-	int per_group; /* arrays per group */
-} GpuLayout;
 const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions *o, GpuLayout *lay);
 
 /* Lowers one mapping into mod as the entry point `sym`; returns its description text
@@ -123,7 +133,7 @@ LLVMTargetMachineRef gpu_machine(const GpuTarget *tg, const GpuOptions *o, char 
  * file (emit "obj"), assembly ("asm") or LLVM IR ("llvm") to output ("-": stdout).
  * gpu names the device (--gpu, NULL: the target's default). Returns an exit status. */
 int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-              const GpuTarget *tg, const char *gpu, const char *emit, const char *output);
+              const GpuTarget *tg, const char *gpu, bool stage, const char *emit, const char *output);
 /* Appends n bytes (binary) to b. */
 void gpu_buf_add(Buf *b, const void *data, size_t n);
 
@@ -136,8 +146,8 @@ struct SysrtModule;
  * lane exchange the device supports, and loads them: the module, or NULL after a
  * message on stdout. */
 struct SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
-                             const char *specialize, struct SysrtContext *rt, struct SysrtDevice *dev, int *nkernels,
-                             int *failed);
+                             const char *specialize, bool stage, struct SysrtContext *rt, struct SysrtDevice *dev,
+                             int *nkernels, int *failed);
 
 /* ---- spv/binary.c: SPIR-V words after LLVM ---- */
 

@@ -36,6 +36,7 @@ static bool options(const char *gpu, GpuOptions *o, char *err, size_t errlen)
 	o->shuffle = GPU_SHUFFLE_WARP;
 	o->max_lanes = 32;
 	o->group_threads = 128;
+	o->async_copy = sm >= 80;
 	return true;
 }
 
@@ -74,6 +75,20 @@ static void array_sync(GpuCg *g, int width)
 	gpu_intrinsic(g, "llvm.nvvm.bar.warp.sync", NULL, 0, &mask, 1);
 }
 
+/* cp.async with a source size: 4 bytes copied, or 0 and the rest filled with zeros */
+static void copy_async(GpuCg *g, LLVMValueRef dst, LLVMValueRef src, LLVMValueRef ok)
+{
+	LLVMTypeRef i32 = LLVMInt32TypeInContext(LLVMGetModuleContext(gpu_module(g)));
+	LLVMValueRef n = LLVMBuildSelect(gpu_builder(g), ok, LLVMConstInt(i32, 4, false), LLVMConstInt(i32, 0, false), "");
+	LLVMValueRef args[3] = {dst, src, n};
+	gpu_intrinsic(g, "llvm.nvvm.cp.async.ca.shared.global.4.s", NULL, 0, args, 3);
+}
+
+static void copy_wait(GpuCg *g)
+{
+	gpu_intrinsic(g, "llvm.nvvm.cp.async.wait.all", NULL, 0, NULL, 0);
+}
+
 static LLVMValueRef shuffle(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVMValueRef lane)
 {
 	(void)lane;
@@ -86,14 +101,22 @@ static LLVMValueRef shuffle(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVM
 	return gpu_intrinsic(g, d > 0 ? "llvm.nvvm.shfl.sync.up.f32" : "llvm.nvvm.shfl.sync.down.f32", NULL, 0, args, 4);
 }
 
-static void kernel_attrs(GpuCg *g, LLVMValueRef fn, int threads, int subgroup)
+static void string_attr(LLVMContextRef ctx, LLVMValueRef fn, const char *key, int value)
+{
+	char n[16];
+	snprintf(n, sizeof n, "%d", value);
+	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
+	                        LLVMCreateStringAttribute(ctx, key, (unsigned)strlen(key), n, (unsigned)strlen(n)));
+}
+
+static void kernel_attrs(GpuCg *g, LLVMValueRef fn, const GpuLayout *lay, int subgroup)
 {
 	(void)subgroup;
 	LLVMContextRef ctx = LLVMGetModuleContext(gpu_module(g));
-	char n[16];
-	snprintf(n, sizeof n, "%d", threads);
 	/* the block size is fixed: ptxas may then use up to 65536 / threads registers */
-	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex, LLVMCreateStringAttribute(ctx, "nvvm.maxntid", 12, n, (unsigned)strlen(n)));
+	string_attr(ctx, fn, "nvvm.maxntid", lay->threads);
+	if (lay->maxnreg)
+		string_attr(ctx, fn, "nvvm.maxnreg", lay->maxnreg);
 	LLVMAddAttributeAtIndex(fn, LLVMAttributeFunctionIndex,
 	                        LLVMCreateStringAttribute(ctx, "denormal-fp-math-f32", 20, "ieee,ieee", 9));
 }
@@ -151,6 +174,8 @@ const GpuTarget ptx_target = {
 	.shuffle = shuffle,
 	.barrier = NULL, /* warps exchange by shuffles only */
 	.array_sync = array_sync,
+	.copy_async = copy_async,
+	.copy_wait = copy_wait,
 	.kernel_attrs = kernel_attrs,
 	.emit = emit,
 	.emit_asm = emit_asm,

@@ -106,8 +106,9 @@ static LLVMValueRef shuffle(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVM
 	return r;
 }
 
-static void kernel_attrs(GpuCg *g, LLVMValueRef fn, int threads, int subgroup)
+static void kernel_attrs(GpuCg *g, LLVMValueRef fn, const GpuLayout *lay, int subgroup)
 {
+	int threads = lay->threads;
 	LLVMContextRef ctx = LLVMGetModuleContext(gpu_module(g));
 	LLVMTypeRef i32 = LLVMInt32TypeInContext(ctx);
 	LLVMMetadataRef wg[3] = {LLVMValueAsMetadata(LLVMConstInt(i32, (unsigned)threads, false)),
