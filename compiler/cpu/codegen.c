@@ -224,6 +224,17 @@ static void masked_store(Cg *g, LLVMValueRef vals, LLVMValueRef ptr, LLVMValueRe
 	masked(g, "llvm.masked.store", LLVMTypeOf(vals), LLVMTypeOf(ptr), args, 2);
 }
 
+/* A call of the C library's malloc(n), calloc(n, size) or free(p). */
+static LLVMValueRef libc(Cg *g, const char *name, LLVMValueRef *args, unsigned n, const char *what)
+{
+	LLVMTypeRef params[2] = {strcmp(name, "free") == 0 ? g->ptr : g->i64, g->i64};
+	LLVMTypeRef ft = LLVMFunctionType(strcmp(name, "free") == 0 ? g->voidt : g->ptr, params, n, false);
+	LLVMValueRef f = LLVMGetNamedFunction(g->mod, name);
+	if (!f)
+		f = LLVMAddFunction(g->mod, name, ft);
+	return LLVMBuildCall2(g->b, ft, f, args, n, what);
+}
+
 static LLVMValueRef any_lane(Cg *g, LLVMValueRef mask)
 {
 	LLVMTypeRef over[1] = {LLVMTypeOf(mask)};
@@ -955,8 +966,9 @@ static int state_vectors(const LoopProg *lp)
 }
 
 /* The registers at the start of a pass: empty, or what the work item's previous time
- * block left (zeros before the first: the state buffer starts cleared). */
-static void load_state(Cg *g, LLVMValueRef st[MAXV][MAXTAU][MAXROWS])
+ * block left (zeros before the first: the state buffer starts cleared); and at its
+ * end, stored back. */
+static void state_io(Cg *g, LLVMValueRef st[MAXV][MAXTAU][MAXROWS], bool store)
 {
 	LLVMTypeRef vt = vec_of(g, g->f32);
 	LLVMValueRef at = g->state_at;
@@ -964,24 +976,15 @@ static void load_state(Cg *g, LLVMValueRef st[MAXV][MAXTAU][MAXROWS])
 		for (int k = 0; k < g->lp->maxtau[v]; k++)
 			for (int64_t r = 0; r < g->lp->nrows; r++) {
 				if (!g->state) {
-					st[v][k][r] = zero_vec(g);
+					if (!store)
+						st[v][k][r] = zero_vec(g);
 					continue;
 				}
-				LLVMValueRef l = LLVMBuildLoad2(g->b, vt, LLVMBuildGEP2(g->b, vt, g->state, &at, 1, ""), "restored");
-				LLVMSetAlignment(l, 4);
-				st[v][k][r] = l;
-				at = LLVMBuildAdd(g->b, at, ci64(g, 1), "");
-			}
-}
-
-static void save_state(Cg *g, LLVMValueRef st[MAXV][MAXTAU][MAXROWS])
-{
-	LLVMTypeRef vt = vec_of(g, g->f32);
-	LLVMValueRef at = g->state_at;
-	for (int v = 0; v < g->u->nvars && g->state; v++)
-		for (int k = 0; k < g->lp->maxtau[v]; k++)
-			for (int64_t r = 0; r < g->lp->nrows; r++) {
-				LLVMSetAlignment(LLVMBuildStore(g->b, st[v][k][r], LLVMBuildGEP2(g->b, vt, g->state, &at, 1, "")), 4);
+				LLVMValueRef p = LLVMBuildGEP2(g->b, vt, g->state, &at, 1, "");
+				LLVMValueRef x = store ? LLVMBuildStore(g->b, st[v][k][r], p) : LLVMBuildLoad2(g->b, vt, p, "restored");
+				LLVMSetAlignment(x, 4);
+				if (!store)
+					st[v][k][r] = x;
 				at = LLVMBuildAdd(g->b, at, ci64(g, 1), "");
 			}
 }
@@ -1001,7 +1004,7 @@ static void pass(Cg *g)
 		if (lp->carried[v])
 			for (int64_t r = 0; r < lp->nrows; r++)
 				LLVMBuildStore(g->b, zero, g->carry[v][r]);
-	load_state(g, g->hist);
+	state_io(g, g->hist, false);
 	/* Only full tiles peel: the edge copy runs rarely and is kept small (compile time).
 	 * With inner loops, the innermost one peels instead (step_inner). */
 	bool peel = g->full && !lp->ninner;
@@ -1046,7 +1049,7 @@ static void pass(Cg *g)
 	LLVMBuildBr(g->b, head);
 	/* the last step, when the pass has more than one */
 	LLVMPositionBuilderAtEnd(g->b, exit);
-	save_state(g, hist_loop);
+	state_io(g, hist_loop, true);
 	if (!peel) {
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, done);
@@ -1060,7 +1063,7 @@ static void pass(Cg *g)
 	step_inner(g);
 	if (g->state) {
 		shift_state(g, next);
-		save_state(g, next);
+		state_io(g, next, true);
 	}
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
@@ -1186,10 +1189,6 @@ static void emit_run(Cg *g, const char *sym)
 		g->pk[i].e = lp->panels[i].e;
 		memcpy(g->pk[i].d, lp->panels[i].d, sizeof g->pk[i].d);
 	}
-	LLVMTypeRef mft0 = LLVMFunctionType(g->ptr, &g->i64, 1, false);
-	LLVMValueRef malloc0 = LLVMGetNamedFunction(g->mod, "malloc");
-	if (!malloc0)
-		malloc0 = LLVMAddFunction(g->mod, "malloc", mft0);
 	g->inner_count = lg_inner_count(&g->lf);
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->carried[v])
@@ -1199,16 +1198,12 @@ static void emit_run(Cg *g, const char *sym)
 		LLVMValueRef steps = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, 1), "");
 		steps = LLVMBuildMul(g->b, steps, g->inner_count, "");
 		LLVMValueRef bytes = LLVMBuildMul(g->b, steps, ci64(g, 4 * lp->nrows), "");
-		g->pk[i].panel = LLVMBuildCall2(g->b, mft0, malloc0, &bytes, 1, "panel");
+		g->pk[i].panel = libc(g, "malloc", &bytes, 1, "panel");
 	}
 	if (g->npk) { /* the panels are shared: one key for all of them */
 		g->pk[0].filled = LLVMBuildAlloca(g->b, g->i64, "filled");
 		LLVMBuildStore(g->b, ci64(g, -1), g->pk[0].filled);
 	}
-	LLVMTypeRef fft = LLVMFunctionType(g->voidt, &g->ptr, 1, false);
-	LLVMValueRef freef = LLVMGetNamedFunction(g->mod, "free");
-	if (!freef)
-		freef = LLVMAddFunction(g->mod, "free", fft);
 	/* time blocks: each over the chunk's work items, their registers kept between
 	 * blocks in a cleared buffer (calloc) */
 	LLVMValueRef begin = LLVMGetParam(g->fn, 2), end = LLVMGetParam(g->fn, 3);
@@ -1217,12 +1212,8 @@ static void emit_run(Cg *g, const char *sym)
 	LgLoop blk;
 	int nstate = state_vectors(lp);
 	if (lp->tblock && nstate) {
-		LLVMTypeRef cft = LLVMFunctionType(g->ptr, (LLVMTypeRef[]){g->i64, g->i64}, 2, false);
-		LLVMValueRef callocf = LLVMGetNamedFunction(g->mod, "calloc");
-		if (!callocf)
-			callocf = LLVMAddFunction(g->mod, "calloc", cft);
-		LLVMValueRef n = LLVMBuildMul(g->b, LLVMBuildSub(g->b, end, begin, ""), ci64(g, nstate), "");
-		g->state = LLVMBuildCall2(g->b, cft, callocf, (LLVMValueRef[]){n, ci64(g, 4 * g->L)}, 2, "state");
+		LLVMValueRef n[2] = {LLVMBuildMul(g->b, LLVMBuildSub(g->b, end, begin, ""), ci64(g, nstate), ""), ci64(g, 4 * g->L)};
+		g->state = libc(g, "calloc", n, 2, "state");
 		g->nblocks = LLVMBuildAdd(g->b, LLVMBuildSDiv(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, lp->tblock), ""),
 		                          ci64(g, 1), "blocks");
 		blk = lg_loop_begin(&g->lf, ci64(g, 0), LLVMBuildSub(g->b, g->nblocks, ci64(g, 1), ""), "block");
@@ -1242,24 +1233,20 @@ static void emit_run(Cg *g, const char *sym)
 		g->outer[l] = LLVMBuildSRem(g->b, rem, g->ext[l], mp->loops[l].name);
 		rem = LLVMBuildSDiv(g->b, rem, g->ext[l], "");
 	}
-	LLVMTypeRef mft = LLVMFunctionType(g->ptr, &g->i64, 1, false);
-	LLVMValueRef mallocf = LLVMGetNamedFunction(g->mod, "malloc");
-	if (!mallocf)
-		mallocf = LLVMAddFunction(g->mod, "malloc", mft);
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->spilled[v])
-			g->spill[v] = LLVMBuildCall2(g->b, mft, mallocf, &spill_size[v], 1, "spill");
+			g->spill[v] = libc(g, "malloc", &spill_size[v], 1, "spill");
 	lg_sequential(&g->lf, 0, pass_both, g);
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->spilled[v])
-			LLVMBuildCall2(g->b, fft, freef, &g->spill[v], 1, "");
+			libc(g, "free", &g->spill[v], 1, "");
 	lg_loop_end(&g->lf, &w);
 	if (g->state) {
 		lg_loop_end(&g->lf, &blk);
-		LLVMBuildCall2(g->b, fft, freef, &g->state, 1, "");
+		libc(g, "free", &g->state, 1, "");
 	}
 	for (int i = 0; i < g->npk; i++)
-		LLVMBuildCall2(g->b, fft, freef, &g->pk[i].panel, 1, "");
+		libc(g, "free", &g->pk[i].panel, 1, "");
 	LLVMBuildRetVoid(g->b);
 }
 
