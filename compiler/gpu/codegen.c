@@ -664,12 +664,18 @@ static int64_t stage_slot(GpuCg *g, int p)
 	return s;
 }
 
-/* the step's place in its block, (t - tmin) mod width, and its buffer's first slot */
+/* the step's block in the pass, (t - tmin) / width, and its place in it, mod width */
+static LLVMValueRef stage_block(GpuCg *g)
+{
+	return LLVMBuildUDiv(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lay.width), "");
+}
+
 static LLVMValueRef stage_step(GpuCg *g)
 {
 	return LLVMBuildURem(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lay.width), "");
 }
 
+/* the first slot of a block's buffer (two alternate where copies are asynchronous) */
 static LLVMValueRef stage_buffer(GpuCg *g, int p, LLVMValueRef block)
 {
 	if (!g->o->async_copy)
@@ -685,8 +691,7 @@ static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
 	for (int p = 0; p < g->nstage; p++) {
 		if (g->lp->panels[p].e != e || memcmp(g->lp->panels[p].d, d, sizeof zero) != 0)
 			continue;
-		LLVMValueRef block = LLVMBuildUDiv(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lay.width), "");
-		LLVMValueRef off = add(g, stage_buffer(g, p, block), mul(g, stage_step(g), ci64(g, g->stage_stride[p])));
+		LLVMValueRef off = add(g, stage_buffer(g, p, stage_block(g)), mul(g, stage_step(g), ci64(g, g->stage_stride[p])));
 		off = add(g, off, ci64(g, stage_slot(g, p)));
 		return LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &off, 1, ""), "staged");
 	}
@@ -798,10 +803,11 @@ static void stage_fill(GpuCg *g)
 		return;
 	int w = g->lay.width;
 	LLVMBasicBlockRef done = if_begin(g, LLVMBuildICmp(g->b, LLVMIntEQ, stage_step(g), ci64(g, 0), ""), "stage");
-	LLVMValueRef block = LLVMBuildUDiv(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, w), "");
+	LLVMValueRef block = stage_block(g);
 	g->tg->array_sync(g, w); /* every thread has read the previous block */
 	if (!g->o->async_copy) {
 		stage_copy(g, g->t, block);
+		g->tg->array_sync(g, w); /* the block is written */
 	} else {
 		LLVMBasicBlockRef first = if_begin(g, LLVMBuildICmp(g->b, LLVMIntEQ, g->t, g->tmin, ""), "stage_first");
 		stage_copy(g, g->t, block);
@@ -813,8 +819,6 @@ static void stage_fill(GpuCg *g)
 		stage_copy(g, t1, add(g, block, ci64(g, 1)));
 		if_end(g, next);
 	}
-	if (!g->o->async_copy)
-		g->tg->array_sync(g, w); /* the block is written */
 	if_end(g, done);
 }
 
