@@ -468,6 +468,10 @@ int cmd_run(int argc, char **argv)
 		                "interp)\n", device);
 		return 2;
 	}
+	if (o.stage && !gpu) {
+		fprintf(stderr, "sysc run: error: --stage-panels is for the GPU devices (cuda, opencl, level-zero)\n");
+		return 2;
+	}
 	Arena *a = arena_new();
 	Diag d;
 	Program *p = drv_load(a, &d, &o);
