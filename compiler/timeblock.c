@@ -19,9 +19,11 @@
  */
 #include "sysc.h"
 
-/* Steps per block. With 16 lanes of f32 a step reads a 64-byte row of each
- * contiguous input, so a block of 128 steps over the 128 column tiles of a
- * 2048-wide b is 1 MiB: half of a 2 MiB L2 (docs/PERFORMANCE.md). */
+/* Steps per block: measured (docs/PERFORMANCE.md). With 16 lanes of f32 a step reads
+ * a 64-byte row of b per column tile, so a block over the 128 tiles of a 2048-wide b
+ * is 512 KiB, a quarter of the 2 MiB L2 of the machine measured; 128 steps were
+ * slower, 32 no better, and a length chosen at run time from the width of b no
+ * better at 1024 to 4096. */
 enum { TIME_BLOCK = 64 };
 
 bool loop_timeblock(Arena *a, LoopProg *lp)
