@@ -27,8 +27,9 @@
 #include <unistd.h>
 
 static const char run_usage[] =
-	"usage: sysc run FILE.sys [--device=interp|sim] [--mapping NAME] [--kernel NAME]\n"
-	"                [--size M=..,N=..] [--specialize R=3,..] [--seed S]\n"
+	"usage: sysc run FILE.sys [--device=host|cuda|opencl|level-zero|sim|interp] [--mapping NAME]\n"
+	"                [--kernel NAME] [--size M=..,N=..] [--specialize R=3,..] [--seed S]\n"
+	"                [--bench N] [--threads N] [--stage-panels]\n"
 	"\n"
 	"Runs kernels on random inputs (uniform in [-1, 1), quantized to each tensor's\n"
 	"type) and checks the outputs:\n"
@@ -40,6 +41,9 @@ static const char run_usage[] =
 	"                    its cores, bit for bit against the interpreter (the default);\n"
 	"                    prints the time and GFLOP/s (the operations the spec writes\n"
 	"                    per point, e.g. 4 for conv2d's three partial sums)\n"
+	"  --device=cuda, opencl[:N], level-zero[:N]   a GPU of the runtime: each mapping\n"
+	"                    compiled for it (PTX, SPIR-V), bit for bit against the\n"
+	"                    interpreter (sysc devices lists them)\n"
 	"  --bench N         (host) run N times and print the median and the spread\n"
 	"  --threads N       (host) worker threads (default: all cores)\n"
 	"  --specialize R=3  compile the kernels for these values of these sizes (constants\n"
