@@ -10,7 +10,8 @@
  *
  * A launch asks the kernel for its work-item count and hands [0, count) to the device's
  * thread pool (pool.c), whose threads and the caller's call X_run on disjoint chunks. The
- * default thread count is SYSRT_NUM_THREADS if set (1 to 1024), else the online CPUs.
+ * default thread count is SYSRT_NUM_THREADS if set (1 to 1024), else the online CPUs; the
+ * default chunk is SYSRT_CHUNK if set (items, 1 or more), else count / (16 * threads).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +23,18 @@
 
 typedef struct HostDevice {
   HostPool *pool;
+  int64_t chunk; /* SYSRT_CHUNK, or 0 */
 } HostDevice;
+
+/* A positive integer from the environment, at most max; 0 when unset or not one. */
+static int64_t env_count(const char *name, int64_t max) {
+  const char *env = getenv(name);
+  if (!env || !*env)
+    return 0;
+  char *end;
+  long long v = strtoll(env, &end, 10);
+  return !*end && v >= 1 && v <= max ? v : 0;
+}
 
 typedef struct HostModule {
   void *lib;    /* a shared library, or */
@@ -49,15 +61,9 @@ static SysrtStatus host_device_open(SysrtDevice *dev) {
     rt_free(ctx, hd, sizeof *hd);
     return rt_err(ctx, SYSRT_ERR_OUT_OF_MEMORY, "out of memory opening %s", dev->name);
   }
-  int n = rt_cpu_count();
-  const char *env = getenv("SYSRT_NUM_THREADS");
-  if (env && *env) {
-    char *end;
-    long v = strtol(env, &end, 10);
-    if (!*end && v >= 1 && v <= HOST_MAX_THREADS)
-      n = (int)v;
-  }
-  dev->units = n;
+  int64_t n = env_count("SYSRT_NUM_THREADS", HOST_MAX_THREADS);
+  dev->units = n ? (int)n : rt_cpu_count();
+  hd->chunk = env_count("SYSRT_CHUNK", INT64_MAX);
   dev->drv = hd;
   return SYSRT_OK;
 }
@@ -300,7 +306,7 @@ static SysrtStatus host_launch(SysrtKernel *k, void *const *mem, const int64_t *
   int64_t threads = opt->threads ? opt->threads : dev->units;
   if (threads > count)
     threads = count;
-  int64_t chunk = opt->chunk;
+  int64_t chunk = opt->chunk ? opt->chunk : ((HostDevice *)dev->drv)->chunk;
   if (chunk == 0)
     chunk = count / (threads * 16) > 0 ? count / (threads * 16) : 1;
   if (chunk > count)
