@@ -121,6 +121,15 @@ void lower_index_loops(const Expr *index, int nloops, bool *used)
 	}
 }
 
+int lower_panel(const LoopProg *lp, const Expr *e, const int64_t *d)
+{
+	static const int64_t zero[URE_MAXL];
+	for (int i = 0; i < lp->npanels; i++)
+		if (lp->panels[i].e == e && memcmp(lp->panels[i].d, d ? d : zero, sizeof zero) == 0)
+			return i;
+	return -1;
+}
+
 bool lower_inner(const LoopProg *lp, int l)
 {
 	for (int i = 0; i < lp->ninner; i++)

@@ -27,11 +27,8 @@ static bool row_dependent(const LoopProg *lp, const Expr *e)
 static void add_panel(LoopProg *lp, const Expr *e, const int64_t *d)
 {
 	static const int64_t zero[URE_MAXL];
-	if (lp->npanels == LOOP_MAXPANELS || !row_dependent(lp, e))
+	if (lp->npanels == LOOP_MAXPANELS || !row_dependent(lp, e) || lower_panel(lp, e, d) >= 0)
 		return;
-	for (int i = 0; i < lp->npanels; i++)
-		if (lp->panels[i].e == e && memcmp(lp->panels[i].d, d ? d : zero, sizeof zero) == 0)
-			return;
 	lp->panels[lp->npanels].e = e;
 	memcpy(lp->panels[lp->npanels].d, d ? d : zero, sizeof zero);
 	lp->npanels++;

@@ -367,15 +367,6 @@ static Val to_float(Cg *g, Val x)
 	return (Val){LLVMBuildSIToFP(g->b, x.v, t, ""), x.vec};
 }
 
-static int find_panel(Cg *g, const Expr *e, const int64_t *d)
-{
-	static const int64_t zero[URE_MAXL];
-	for (int i = 0; i < g->npk; i++)
-		if (g->pk[i].e == e && memcmp(g->pk[i].d, d ? d : zero, sizeof zero) == 0)
-			return i;
-	return -1;
-}
-
 /* The lanes whose indices into a tensor lie inside it: those where the loops the
  * index uses are inside their tiles and the domain (the read's guards, in mask, say
  * the rest). A row outside the domain along a loop the address does not use, k in
@@ -403,7 +394,7 @@ static LLVMValueRef panel_slice(Cg *g)
 static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 {
 	const Tensor *t = e->sym->tensor;
-	int pi = g->pk[0].panel ? find_panel(g, e, g->shift) : -1;
+	int pi = g->pk[0].panel ? lower_panel(g->lp, e, g->shift) : -1;
 	if (pi >= 0) {
 		LLVMValueRef o = LLVMBuildAdd(g->b, panel_slice(g), ci64(g, g->row), "");
 		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, g->pk[pi].panel, &o, 1, "");

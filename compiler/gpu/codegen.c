@@ -686,16 +686,12 @@ static LLVMValueRef stage_buffer(GpuCg *g, int p, LLVMValueRef block)
 
 static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
 {
-	static const int64_t zero[URE_MAXL];
-	const int64_t *d = g->shift ? g->shift : zero;
-	for (int p = 0; p < g->nstage; p++) {
-		if (g->lp->panels[p].e != e || memcmp(g->lp->panels[p].d, d, sizeof zero) != 0)
-			continue;
-		LLVMValueRef off = add(g, stage_buffer(g, p, stage_block(g)), mul(g, stage_step(g), ci64(g, g->stage_stride[p])));
-		off = add(g, off, ci64(g, stage_slot(g, p)));
-		return LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &off, 1, ""), "staged");
-	}
-	return NULL;
+	int p = g->nstage ? lower_panel(g->lp, e, g->shift) : -1;
+	if (p < 0)
+		return NULL;
+	LLVMValueRef off = add(g, stage_buffer(g, p, stage_block(g)), mul(g, stage_step(g), ci64(g, g->stage_stride[p])));
+	off = add(g, off, ci64(g, stage_slot(g, p)));
+	return LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &off, 1, ""), "staged");
 }
 
 /* The offset in its tensor of panel p's element for the current row at step g->t. */
