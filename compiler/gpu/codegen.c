@@ -823,7 +823,7 @@ static void stage_fill(GpuCg *g)
 static void stage_setup(GpuCg *g, const char *sym, LLVMValueRef tid)
 {
 	const LoopProg *lp = g->lp;
-	if (!g->lay.stage || !lp->npanels || lp->ninner || !g->tg->array_sync)
+	if (!g->o->stage || !lp->npanels || lp->ninner || !g->tg->array_sync)
 		return;
 	int64_t at[LOOP_MAXPANELS], per_array = 0;
 	for (int p = 0; p < lp->npanels; p++) {
@@ -1030,7 +1030,6 @@ const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions
 		spills |= lp->spilled[v];
 	if (o->shuffle == GPU_SHUFFLE_WARP && !spills && lp->vregs >= 16 && lp->vregs <= 64)
 		lay->maxnreg = 128;
-	lay->stage = o->stage;
 	return NULL;
 }
 

@@ -38,7 +38,6 @@ typedef struct {
 	int threads;   /* per group */
 	int per_group; /* arrays per group */
 	int maxnreg;   /* PTX: registers per thread asked of ptxas (0: its own choice) */
-	bool stage;    /* panels staged in local memory (codegen.c) */
 } GpuLayout;
 
 /* What one compile asks for: the device and the choices made from its capabilities. */
