@@ -1040,12 +1040,14 @@ static void pass(Cg *g)
 	LLVMBuildBr(g->b, head);
 	/* the last step, when the pass has more than one */
 	LLVMPositionBuilderAtEnd(g->b, exit);
-	state_io(g, hist_loop, true);
 	if (!peel) {
+		state_io(g, hist_loop, true);
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, done);
 		return;
 	}
+	/* The registers a block leaves are stored after its last step. A block of one step
+	 * is the pass's last (lp->tblock > 1): nothing reads them. */
 	LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->t1, g->t0, ""), last, done);
 	LLVMPositionBuilderAtEnd(g->b, last);
