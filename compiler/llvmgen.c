@@ -67,6 +67,16 @@ void lg_loop_end(const LgFunc *f, LgLoop *l)
 	LLVMPositionBuilderAtEnd(f->b, l->exit);
 }
 
+void lg_items(const LgFunc *f, LLVMValueRef item)
+{
+	const Map *mp = f->mp;
+	for (int i = mp->npar - 1; i >= 0; i--) {
+		int l = mp->par[i];
+		f->outer[l] = LLVMBuildSRem(f->b, item, f->ext[l], mp->loops[l].name);
+		item = LLVMBuildSDiv(f->b, item, f->ext[l], "");
+	}
+}
+
 void lg_sequential(const LgFunc *f, int from, void (*body)(void *arg), void *arg)
 {
 	const Map *mp = f->mp;

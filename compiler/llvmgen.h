@@ -43,6 +43,9 @@ void lg_extents(const LgFunc *f);
 /* for (iv = from; iv <= to_incl; iv++): the builder is left in the body. */
 LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, const char *name);
 void lg_loop_end(const LgFunc *f, LgLoop *l);
+/* Sets f->outer of the parallel loops from a work item's index (the last loop of
+ * the mapping's parallel clause varies fastest). */
+void lg_items(const LgFunc *f, LLVMValueRef item);
 /* The sequential loops around the array from mapped loop `from` on, outermost first,
  * setting f->outer, and inside them body(arg): one pass. The loop IR's inner loops
  * are left to lg_inner. */

@@ -231,15 +231,11 @@ void lower_print(Buf *b, const LoopProg *lp)
 	const Map *mp = lp->mp;
 	const Ure *u = lp->u;
 	buf_printf(b, "loops %s.%s\n", u->k->name, mp->m->name);
-	buf_printf(b, "  work items:");
+	buf_printf(b, "  work items:"); /* in their order, the last varying fastest */
+	for (int i = 0; i < mp->npar; i++)
+		buf_printf(b, " %s", mp->loops[mp->par[i]].name);
+	buf_printf(b, "%s\n  sequential:", mp->npar ? "" : " (one)");
 	bool any = false;
-	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0 && mp->loops[l].parallel) {
-			buf_printf(b, " %s", mp->loops[l].name);
-			any = true;
-		}
-	buf_printf(b, "%s\n  sequential:", any ? "" : " (one)");
-	any = false;
 	for (int l = 0; l < mp->nloops; l++)
 		if (mp->loops[l].st < 0 && !mp->loops[l].parallel && !lower_inner(lp, l)) {
 			buf_printf(b, " %s", mp->loops[l].name);

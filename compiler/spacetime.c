@@ -463,8 +463,10 @@ Map *map_build(Arena *a, Diag *d, const Ure *u, Mapping *m)
 				}
 		for (Ident *id = c->names; id && c->kind == CL_PARALLEL; id = id->next) {
 			int l = find_loop(mp, id->name);
-			if (l >= 0)
+			if (l >= 0 && !mp->loops[l].parallel) {
 				mp->loops[l].parallel = true;
+				mp->par[mp->npar++] = l;
+			}
 		}
 	}
 	for (int i = 0; i < mp->nspace; i++)

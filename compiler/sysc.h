@@ -515,6 +515,8 @@ typedef struct {
 	const char *dim[URE_MAXL];
 	bool on_lanes[URE_MAXL];
 	int links;           /* the longest link allowed */
+	int npar;            /* the parallel loops in the clause's order: work items */
+	int par[MAP_MAXL];   /* number them with the last one varying fastest */
 } Map;
 
 /* Applies mapping m to u and checks that the result is legal: T unimodular, every

@@ -1219,13 +1219,7 @@ static void emit_run(Cg *g, const char *sym)
 	LgLoop w = lg_loop_begin(&g->lf, begin, LLVMBuildSub(g->b, end, ci64(g, 1), ""), "item");
 	if (g->state)
 		g->state_at = LLVMBuildMul(g->b, LLVMBuildSub(g->b, w.iv, begin, ""), ci64(g, nstate), "");
-	LLVMValueRef rem = w.iv;
-	for (int l = mp->nloops - 1; l >= 0; l--) {
-		if (mp->loops[l].st >= 0 || !mp->loops[l].parallel)
-			continue;
-		g->outer[l] = LLVMBuildSRem(g->b, rem, g->ext[l], mp->loops[l].name);
-		rem = LLVMBuildSDiv(g->b, rem, g->ext[l], "");
-	}
+	lg_items(&g->lf, w.iv);
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->spilled[v])
 			g->spill[v] = libc(g, "malloc", &spill_size[v], 1, "spill");

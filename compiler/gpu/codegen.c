@@ -1181,13 +1181,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	LLVMPositionBuilderAtEnd(g->b, out);
 	LLVMBuildRetVoid(g->b);
 	LLVMPositionBuilderAtEnd(g->b, body);
-	LLVMValueRef rem = item;
-	for (int l = mp->nloops - 1; l >= 0; l--) {
-		if (mp->loops[l].st >= 0 || !mp->loops[l].parallel)
-			continue;
-		g->outer[l] = LLVMBuildSRem(g->b, rem, g->ext[l], mp->loops[l].name);
-		rem = LLVMBuildSDiv(g->b, rem, g->ext[l], "");
-	}
+	lg_items(&g->lf, item);
 	/* spill slices: this work item's part of the scratch buffer, one per variable */
 	if (scratch) {
 		LLVMValueRef base = ci64(g, 0);
