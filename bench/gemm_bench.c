@@ -16,7 +16,7 @@
 #include "sysrt.h"
 
 int64_t sysk_gemm_output_stationary_count(const int64_t *sizes);
-void sysk_gemm_output_stationary_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
+int sysk_gemm_output_stationary_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
 extern const char sysk_gemm_output_stationary_desc[];
 void openblas_set_num_threads(int n);
 

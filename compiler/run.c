@@ -519,6 +519,7 @@ int cmd_run(int argc, char **argv)
 		}
 		if (!run_interp(a, u, &sz, in, want, &chk)) {
 			ok = false;
+			mapped = true; /* its error is the one to report, not a missing mapping */
 			continue;
 		}
 		if (strcmp(device, "host") == 0 || gpu) {

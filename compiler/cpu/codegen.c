@@ -1118,13 +1118,52 @@ static void emit_count(Cg *g, const char *sym)
 	LLVMBuildRet(g->b, n);
 }
 
+/* The work buffers emit_run allocates (NULL where there is none: free ignores it). */
+static void free_buffers(Cg *g)
+{
+	LLVMValueRef all[MAXV + 9];
+	int n = 0;
+	for (int i = 0; i < g->npk; i++)
+		all[n++] = g->pk[i].panel;
+	if (g->state)
+		all[n++] = g->state;
+	for (int v = 0; v < g->u->nvars; v++)
+		if (g->lp->spilled[v])
+			all[n++] = g->spill[v];
+	for (int i = 0; i < n; i++)
+		libc(g, "free", &all[i], 1, "");
+}
+
+/* If any work buffer could not be allocated, _run frees the others and returns 1 (the
+ * runtime reports SYSRT_ERR_OUT_OF_MEMORY); the builder is left on the path where all
+ * of them were. */
+static void check_buffers(Cg *g)
+{
+	LLVMValueRef failed = LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, false);
+	LLVMValueRef none = LLVMConstNull(g->ptr);
+	for (int i = 0; i < g->npk; i++)
+		failed = LLVMBuildOr(g->b, failed, LLVMBuildICmp(g->b, LLVMIntEQ, g->pk[i].panel, none, ""), "");
+	if (g->state)
+		failed = LLVMBuildOr(g->b, failed, LLVMBuildICmp(g->b, LLVMIntEQ, g->state, none, ""), "");
+	for (int v = 0; v < g->u->nvars; v++)
+		if (g->lp->spilled[v])
+			failed = LLVMBuildOr(g->b, failed, LLVMBuildICmp(g->b, LLVMIntEQ, g->spill[v], none, ""), "");
+	LLVMBasicBlockRef oom = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "out_of_memory");
+	LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "buffers");
+	LLVMBuildCondBr(g->b, failed, oom, ok);
+	LLVMPositionBuilderAtEnd(g->b, oom);
+	free_buffers(g);
+	LLVMBuildRet(g->b, LLVMConstInt(g->i32, 1, false));
+	LLVMPositionBuilderAtEnd(g->b, ok);
+}
+
 static void emit_run(Cg *g, const char *sym)
 {
 	const Map *mp = g->mp;
 	const Ure *u = g->u;
 	const LoopProg *lp = g->lp;
 	LLVMTypeRef params[4] = {g->ptr, g->ptr, g->i64, g->i64};
-	LLVMTypeRef ft = LLVMFunctionType(g->voidt, params, 4, false);
+	LLVMTypeRef ft = LLVMFunctionType(g->i32, params, 4, false);
 	g->fn = LLVMAddFunction(g->mod, arena_printf(g->a, "%s_run", sym), ft);
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
 	LLVMValueRef tens = LLVMGetParam(g->fn, 0);
@@ -1187,26 +1226,34 @@ static void emit_run(Cg *g, const char *sym)
 		if (lp->carried[v])
 			for (int64_t r = 0; r < lp->nrows; r++)
 				g->carry[v][r] = LLVMBuildAlloca(g->b, vec_of(g, g->f32), "carry");
+	if (g->npk) { /* the panels are shared: one key for all of them */
+		g->pk[0].filled = LLVMBuildAlloca(g->b, g->i64, "filled");
+		LLVMBuildStore(g->b, ci64(g, -1), g->pk[0].filled);
+	}
+	/* The work buffers, for the whole chunk: the panels, the registers of its work
+	 * items between time blocks (cleared: calloc), the spill buffers (each work item
+	 * writes its values before it reads them, so the items share them). */
+	LLVMValueRef begin = LLVMGetParam(g->fn, 2), end = LLVMGetParam(g->fn, 3);
 	for (int i = 0; i < g->npk; i++) {
 		LLVMValueRef steps = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, 1), "");
 		steps = LLVMBuildMul(g->b, steps, g->inner_count, "");
 		LLVMValueRef bytes = LLVMBuildMul(g->b, steps, ci64(g, 4 * lp->nrows), "");
 		g->pk[i].panel = libc(g, "malloc", &bytes, 1, "panel");
 	}
-	if (g->npk) { /* the panels are shared: one key for all of them */
-		g->pk[0].filled = LLVMBuildAlloca(g->b, g->i64, "filled");
-		LLVMBuildStore(g->b, ci64(g, -1), g->pk[0].filled);
-	}
-	/* time blocks: each over the chunk's work items, their registers kept between
-	 * blocks in a cleared buffer (calloc) */
-	LLVMValueRef begin = LLVMGetParam(g->fn, 2), end = LLVMGetParam(g->fn, 3);
-	g->t0 = g->tmin;
-	g->t1 = g->tmax;
-	LgLoop blk;
 	int nstate = state_vectors(lp);
 	if (lp->tblock && nstate) {
 		LLVMValueRef n[2] = {LLVMBuildMul(g->b, LLVMBuildSub(g->b, end, begin, ""), ci64(g, nstate), ""), ci64(g, 4 * g->L)};
 		g->state = libc(g, "calloc", n, 2, "state");
+	}
+	for (int v = 0; v < u->nvars; v++)
+		if (lp->spilled[v])
+			g->spill[v] = libc(g, "malloc", &spill_size[v], 1, "spill");
+	check_buffers(g);
+	/* time blocks: each over the chunk's work items */
+	g->t0 = g->tmin;
+	g->t1 = g->tmax;
+	LgLoop blk;
+	if (g->state) {
 		g->nblocks = LLVMBuildAdd(g->b, LLVMBuildSDiv(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, lp->tblock), ""),
 		                          ci64(g, 1), "blocks");
 		blk = lg_loop_begin(&g->lf, ci64(g, 0), LLVMBuildSub(g->b, g->nblocks, ci64(g, 1), ""), "block");
@@ -1220,21 +1267,12 @@ static void emit_run(Cg *g, const char *sym)
 	if (g->state)
 		g->state_at = LLVMBuildMul(g->b, LLVMBuildSub(g->b, w.iv, begin, ""), ci64(g, nstate), "");
 	lg_items(&g->lf, w.iv);
-	for (int v = 0; v < u->nvars; v++)
-		if (lp->spilled[v])
-			g->spill[v] = libc(g, "malloc", &spill_size[v], 1, "spill");
 	lg_sequential(&g->lf, 0, pass_both, g);
-	for (int v = 0; v < u->nvars; v++)
-		if (lp->spilled[v])
-			libc(g, "free", &g->spill[v], 1, "");
 	lg_loop_end(&g->lf, &w);
-	if (g->state) {
+	if (g->state)
 		lg_loop_end(&g->lf, &blk);
-		libc(g, "free", &g->state, 1, "");
-	}
-	for (int i = 0; i < g->npk; i++)
-		libc(g, "free", &g->pk[i].panel, 1, "");
-	LLVMBuildRetVoid(g->b);
+	free_buffers(g);
+	LLVMBuildRet(g->b, LLVMConstInt(g->i32, 0, false));
 }
 
 char *cpu_symbol(Arena *a, const Map *mp)
@@ -1247,7 +1285,7 @@ char *cpu_desc(Arena *a, const LoopProg *lp, const char *target)
 	const Map *mp = lp->mp;
 	const Kernel *k = mp->u->k;
 	Buf b = {0};
-	buf_printf(&b, "sysc-kernel 1\nkernel %s\nmapping %s\ntarget %s\n", k->name, mp->m->name, target);
+	buf_printf(&b, "sysc-kernel 2\nkernel %s\nmapping %s\ntarget %s\n", k->name, mp->m->name, target);
 	int pi = 0;
 	for (const Ident *p = k->params; p; p = p->next, pi++)
 		if (lp->fixed.v[pi])

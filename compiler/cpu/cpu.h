@@ -4,7 +4,7 @@
  * cpu_emit() lowers the loop IR to an LLVM module holding one kernel with the
  * runtime's C ABI (docs/runtime.md):
  *   int64_t <sym>_count(const int64_t *sizes);
- *   void    <sym>_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
+ *   int     <sym>_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);
  *   const char <sym>_desc[];
  * cpu_target() makes the host's target machine (its CPU name and features);
  * lg_optimize() (llvmgen.h) runs LLVM's O3 pipeline for it.

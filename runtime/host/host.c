@@ -311,8 +311,12 @@ static SysrtStatus host_launch(SysrtKernel *k, void *const *mem, const int64_t *
     chunk = count / (threads * 16) > 0 ? count / (threads * 16) : 1;
   if (chunk > count)
     chunk = count;
-  HostJob job = {hk->run, mem, sizes, count, chunk, 0};
+  HostJob job = {hk->run, mem, sizes, count, chunk, 0, 0};
   host_pool_run(((HostDevice *)dev->drv)->pool, &job, (int)threads);
+  if (job.failed) /* its outputs are incomplete */
+    return rt_err(ctx, SYSRT_ERR_OUT_OF_MEMORY,
+                  "kernel '%s': out of memory for its work buffers (threads: %lld, chunk: %lld "
+                  "work items)", k->sym, (long long)threads, (long long)chunk);
   return SYSRT_OK;
 }
 

@@ -19,6 +19,7 @@ typedef struct HostJob {
   const int64_t *sizes;
   int64_t count, chunk;
   _Atomic int64_t next;
+  _Atomic int failed; /* a chunk's run returned nonzero: no more chunks start */
 } HostJob;
 
 typedef struct HostPool HostPool;

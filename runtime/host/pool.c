@@ -32,12 +32,13 @@ struct HostPool {
 };
 
 static void work(HostJob *j) {
-  for (;;) {
+  while (!atomic_load_explicit(&j->failed, memory_order_relaxed)) {
     int64_t b = atomic_fetch_add_explicit(&j->next, j->chunk, memory_order_relaxed);
     if (b >= j->count)
       return;
     int64_t e = j->count - b > j->chunk ? b + j->chunk : j->count;
-    j->run(j->tensors, j->sizes, b, e);
+    if (j->run(j->tensors, j->sizes, b, e))
+      atomic_store_explicit(&j->failed, 1, memory_order_relaxed);
   }
 }
 

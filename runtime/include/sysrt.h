@@ -47,8 +47,9 @@
 extern "C" {
 #endif
 
-/* The version of the kernel description text this runtime reads ("sysc-kernel 1"). */
-#define SYSRT_DESC_VERSION 1
+/* The version of the kernel description text this runtime reads ("sysc-kernel 2"). Version 1
+   kernels returned nothing from _run; they are refused (rebuild them). */
+#define SYSRT_DESC_VERSION 2
 /* Largest tensor rank, number of size parameters and number of tensors of a kernel. */
 #define SYSRT_MAX_RANK 8
 #define SYSRT_MAX_SIZES 32
@@ -203,8 +204,10 @@ SYSRT_API SysrtStatus sysrt_buffer_unmap(SysrtBuffer *buf);
 
 /* The kernel ABI (docs/runtime.md): a kernel `sym` is sym_count, sym_run and sym_desc. */
 typedef int64_t (*SysrtCountFn)(const int64_t *sizes);
-typedef void (*SysrtRunFn)(void *const *tensors, const int64_t *sizes, int64_t begin,
-                           int64_t end);
+/* Runs work items begin .. end-1; 0, or 1 when the kernel could not allocate its work
+   buffers (the launch then fails with SYSRT_ERR_OUT_OF_MEMORY). */
+typedef int (*SysrtRunFn)(void *const *tensors, const int64_t *sizes, int64_t begin,
+                          int64_t end);
 
 /* Loads a module from a file. The type comes from the contents: an ELF shared library
    (dlopen), an ELF relocatable object (linked by the JIT), LLVM bitcode (compiled by the

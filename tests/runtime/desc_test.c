@@ -11,11 +11,12 @@ static int64_t count_one(const int64_t *sizes) {
   (void)sizes;
   return 1;
 }
-static void run_nothing(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
+static int run_nothing(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
   (void)tensors;
   (void)sizes;
   (void)begin;
   (void)end;
+  return 0;
 }
 
 static SysrtContext *ctx;
@@ -40,22 +41,22 @@ static void expect(const char *desc, SysrtStatus want, const char *msg, int line
 #define EXPECT_BAD(desc, msg) expect(desc, SYSRT_ERR_BAD_DESC, msg, __LINE__)
 #define EXPECT_OK(desc) expect(desc, SYSRT_OK, NULL, __LINE__)
 
-#define HEAD "sysc-kernel 1\nkernel k\n"
+#define HEAD "sysc-kernel 2\nkernel k\n"
 
 static void test_malformed(void) {
-  EXPECT_BAD("", "empty description (want 'sysc-kernel 1' first)");
+  EXPECT_BAD("", "empty description (want 'sysc-kernel 2' first)");
   EXPECT_BAD("\n  \n\t\n", "empty description");
-  EXPECT_BAD("kernel k\n", "line 1: the first line must be 'sysc-kernel 1'");
+  EXPECT_BAD("kernel k\n", "line 1: the first line must be 'sysc-kernel 2'");
   EXPECT_BAD("sysc-kernel\n", "line 1: the first line must be");
   EXPECT_BAD("sysc-kernel one\n", "line 1: the first line must be");
-  EXPECT_BAD("sysc-kernel 2\nkernel k\n", "line 1: description version 2; this runtime reads "
-                                          "version 1");
-  EXPECT_BAD("sysc-kernel 1\n", "no 'kernel NAME' line");
-  EXPECT_BAD("sysc-kernel 1\nmapping m\n", "no 'kernel NAME' line");
+  EXPECT_BAD("sysc-kernel 1\nkernel k\n", "line 1: description version 1; this runtime reads "
+                                          "version 2 (rebuild the kernel with a matching sysc)");
+  EXPECT_BAD("sysc-kernel 2\n", "no 'kernel NAME' line");
+  EXPECT_BAD("sysc-kernel 2\nmapping m\n", "no 'kernel NAME' line");
   EXPECT_BAD(HEAD "kernel k2\n", "line 3: 'kernel' given twice");
-  EXPECT_BAD("sysc-kernel 1\nkernel\n", "line 2: want 'kernel NAME'");
-  EXPECT_BAD("sysc-kernel 1\nkernel a b\n", "line 2: want 'kernel NAME'");
-  EXPECT_BAD("sysc-kernel 1\nkernel 9lives\n", "want 'kernel NAME'");
+  EXPECT_BAD("sysc-kernel 2\nkernel\n", "line 2: want 'kernel NAME'");
+  EXPECT_BAD("sysc-kernel 2\nkernel a b\n", "line 2: want 'kernel NAME'");
+  EXPECT_BAD("sysc-kernel 2\nkernel 9lives\n", "want 'kernel NAME'");
   EXPECT_BAD(HEAD "mapping m\nmapping n\n", "line 4: 'mapping' given twice");
   EXPECT_BAD(HEAD "target\n", "line 3: want 'target NAME'");
   EXPECT_BAD(HEAD "size\n", "line 3: want 'size NAME'");
@@ -111,7 +112,7 @@ static void test_malformed(void) {
 
 static void test_wellformed(void) {
   /* extra fields the runtime skips; CRLF, tabs and blank lines; sizes after tensors; rank 0 */
-  EXPECT_OK("\n\nsysc-kernel 1\r\nkernel k\r\n\tsize   N\t\n\nfuture line with fields\n"
+  EXPECT_OK("\n\nsysc-kernel 2\r\nkernel k\r\n\tsize   N\t\n\nfuture line with fields\n"
             "tensor s out i32 0\ntile N 4\n");
   EXPECT_OK(HEAD "tensor y out f32 2 0:1,0 -1:1,1\nsize N\nsize K\n");
   EXPECT_OK(HEAD "tensor y out f32 1 5\n");  /* no sizes: c0 alone */
@@ -119,7 +120,7 @@ static void test_wellformed(void) {
   EXPECT_OK(HEAD); /* no tensors, no sizes: allowed */
 
   static const char desc[] =
-      "sysc-kernel 1\n"
+      "sysc-kernel 2\n"
       "kernel conv2d\n"
       "mapping weight_stationary\n"
       "target host\n"
@@ -208,8 +209,8 @@ static void test_specialized(void) {
    it as a whole; kernel_get on a mixed file module is tested in runtime.load. Here: targets. */
 static void test_targets(void) {
   SysrtKernelSymbols s[2] = {
-    {"sysk_gpu", count_one, run_nothing, "sysc-kernel 1\nkernel g\nmapping m\ntarget nvptx\n"},
-    {"sysk_cpu", count_one, run_nothing, "sysc-kernel 1\nkernel g\nmapping m\ntarget host\n"},
+    {"sysk_gpu", count_one, run_nothing, "sysc-kernel 2\nkernel g\nmapping m\ntarget nvptx\n"},
+    {"sysk_cpu", count_one, run_nothing, "sysc-kernel 2\nkernel g\nmapping m\ntarget host\n"},
   };
   SysrtModule *mod;
   SysrtKernel *k;
@@ -226,8 +227,8 @@ static void test_targets(void) {
   sysrt_module_destroy(mod);
 
   SysrtKernelSymbols two[2] = {
-    {"sysk_a", count_one, run_nothing, "sysc-kernel 1\nkernel g\nmapping a\n"},
-    {"sysk_b", count_one, run_nothing, "sysc-kernel 1\nkernel g\nmapping b\n"},
+    {"sysk_a", count_one, run_nothing, "sysc-kernel 2\nkernel g\nmapping a\n"},
+    {"sysk_b", count_one, run_nothing, "sysc-kernel 2\nkernel g\nmapping b\n"},
   };
   CHECK_OK(ctx, sysrt_module_from_symbols(dev, two, 2, &mod));
   CHECK_ST(ctx, sysrt_kernel_find(mod, "g", NULL, &k), SYSRT_ERR_INVALID_ARGUMENT,
@@ -238,8 +239,8 @@ static void test_targets(void) {
   sysrt_module_destroy(mod);
 
   SysrtKernelSymbols bad[2] = {
-    {"sysk_fine", count_one, run_nothing, "sysc-kernel 1\nkernel g\n"},
-    {"sysk_broken", count_one, run_nothing, "sysc-kernel 1\nkernel g\nsize N N\n"},
+    {"sysk_fine", count_one, run_nothing, "sysc-kernel 2\nkernel g\n"},
+    {"sysk_broken", count_one, run_nothing, "sysc-kernel 2\nkernel g\nsize N N\n"},
   };
   CHECK_ST(ctx, sysrt_module_from_symbols(dev, bad, 2, &mod), SYSRT_ERR_BAD_DESC,
            "kernel 'sysk_broken': malformed description: line 3: want 'size NAME'");

@@ -18,7 +18,7 @@ static int64_t ceil_div(int64_t a, int64_t b) {
 /* ---- gemm: tiles of 4x4 outputs ---- */
 
 const char sysk_test_gemm_desc[] =
-    "sysc-kernel 1\n"
+    "sysc-kernel 2\n"
     "kernel gemm\n"
     "mapping test_tiles\n"
     "target host\n"
@@ -34,7 +34,7 @@ int64_t sysk_test_gemm_count(const int64_t *sizes) {
   return ceil_div(sizes[0], 4) * ceil_div(sizes[1], 4);
 }
 
-void sysk_test_gemm_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
+int sysk_test_gemm_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
   const float *a = tensors[0], *b = tensors[1];
   float *c = tensors[2];
   int64_t M = sizes[0], N = sizes[1], K = sizes[2], tn = ceil_div(N, 4);
@@ -48,12 +48,13 @@ void sysk_test_gemm_run(void *const *tensors, const int64_t *sizes, int64_t begi
         c[i * N + j] = acc;
       }
   }
+  return 0;
 }
 
 /* ---- conv1d: tiles of 8 outputs; x has N + K - 1 elements ---- */
 
 const char sysk_test_conv1d_desc[] =
-    "sysc-kernel 1\n"
+    "sysc-kernel 2\n"
     "kernel conv1d\n"
     "mapping test_tiles\n"
     "target host\n"
@@ -68,7 +69,7 @@ int64_t sysk_test_conv1d_count(const int64_t *sizes) {
   return ceil_div(sizes[0], 8);
 }
 
-void sysk_test_conv1d_run(void *const *tensors, const int64_t *sizes, int64_t begin,
+int sysk_test_conv1d_run(void *const *tensors, const int64_t *sizes, int64_t begin,
                           int64_t end) {
   const float *x = tensors[0], *w = tensors[1];
   float *y = tensors[2];
@@ -80,12 +81,13 @@ void sysk_test_conv1d_run(void *const *tensors, const int64_t *sizes, int64_t be
         acc = fmaf(x[n + k], w[k], acc);
       y[n] = acc;
     }
+  return 0;
 }
 
 /* ---- rev16: two-byte elements, tiles of 16 ---- */
 
 const char sysk_test_rev16_desc[] =
-    "sysc-kernel 1\n"
+    "sysc-kernel 2\n"
     "kernel rev16\n"
     "mapping test_tiles\n"
     "target host\n"
@@ -98,11 +100,12 @@ int64_t sysk_test_rev16_count(const int64_t *sizes) {
   return ceil_div(sizes[0], 16);
 }
 
-void sysk_test_rev16_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
+int sysk_test_rev16_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
   const int16_t *x = tensors[0];
   int16_t *y = tensors[1];
   int64_t N = sizes[0];
   for (int64_t t = begin; t < end; t++)
     for (int64_t n = t * 16; n < t * 16 + 16 && n < N; n++)
       y[n] = (int16_t)(x[N - 1 - n] + 1);
+  return 0;
 }

@@ -17,7 +17,7 @@
 
 #define TK_DECLARE(sym)                                                                        \
   int64_t sym##_count(const int64_t *sizes);                                                   \
-  void sym##_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);      \
+  int sym##_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end);       \
   extern const char sym##_desc[]
 
 TK_DECLARE(sysk_test_gemm);

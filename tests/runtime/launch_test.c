@@ -17,26 +17,28 @@ TK_DECLARE(sysk_hits);
 TK_DECLARE(sysk_slow);
 TK_DECLARE(sysk_negative);
 TK_DECLARE(sysk_mx);
+TK_DECLARE(sysk_oom);
 
 /* h[i] += 1 for each item i: every item must run exactly once. */
-const char sysk_hits_desc[] = "sysc-kernel 1\nkernel hits\nsize N\ntensor h out i32 1 0:1\n";
+const char sysk_hits_desc[] = "sysc-kernel 2\nkernel hits\nsize N\ntensor h out i32 1 0:1\n";
 int64_t sysk_hits_count(const int64_t *sizes) {
   return sizes[0];
 }
-void sysk_hits_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
+int sysk_hits_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
   (void)sizes;
   int32_t *h = tensors[0];
   for (int64_t i = begin; i < end; i++)
     h[i] += 1;
+  return 0;
 }
 
 /* Slow items that record which thread ran them, to see the pool at work. */
 static pthread_t slow_who[64];
-const char sysk_slow_desc[] = "sysc-kernel 1\nkernel slow\nsize N\ntensor h out i32 1 0:1\n";
+const char sysk_slow_desc[] = "sysc-kernel 2\nkernel slow\nsize N\ntensor h out i32 1 0:1\n";
 int64_t sysk_slow_count(const int64_t *sizes) {
   return sizes[0] < 64 ? sizes[0] : 64;
 }
-void sysk_slow_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
+int sysk_slow_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
   (void)tensors;
   (void)sizes;
   for (int64_t i = begin; i < end; i++) {
@@ -44,38 +46,55 @@ void sysk_slow_run(void *const *tensors, const int64_t *sizes, int64_t begin, in
     nanosleep(&ts, NULL);
     slow_who[i] = pthread_self();
   }
+  return 0;
 }
 
-const char sysk_negative_desc[] = "sysc-kernel 1\nkernel negative\nsize N\n"
+const char sysk_negative_desc[] = "sysc-kernel 2\nkernel negative\nsize N\n"
                                   "tensor h out i32 1 0:1\n";
 int64_t sysk_negative_count(const int64_t *sizes) {
   (void)sizes;
   return -1;
 }
-void sysk_negative_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
+int sysk_negative_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
   (void)tensors;
   (void)sizes;
   (void)begin;
   (void)end;
+  return 0;
 }
 
-const char sysk_mx_desc[] = "sysc-kernel 1\nkernel mx\nsize N\ntensor a in mxfp8e4m3 1 0:1\n"
+/* marks its items, as if out of memory for its work buffers in the chunk holding item 5 */
+const char sysk_oom_desc[] = "sysc-kernel 2\nkernel oom\nsize N\ntensor h out i32 1 0:1\n";
+int64_t sysk_oom_count(const int64_t *sizes) {
+  return sizes[0];
+}
+int sysk_oom_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
+  (void)sizes;
+  if (begin <= 5 && 5 < end)
+    return 1;
+  for (int64_t i = begin; i < end; i++)
+    ((int32_t *)tensors[0])[i] = 1;
+  return 0;
+}
+
+const char sysk_mx_desc[] = "sysc-kernel 2\nkernel mx\nsize N\ntensor a in mxfp8e4m3 1 0:1\n"
                             "tensor y out f32 1 0:1\n";
 int64_t sysk_mx_count(const int64_t *sizes) {
   return sizes[0];
 }
-void sysk_mx_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
+int sysk_mx_run(void *const *tensors, const int64_t *sizes, int64_t begin, int64_t end) {
   (void)tensors;
   (void)sizes;
   (void)begin;
   (void)end;
+  return 0;
 }
 
 static const SysrtKernelSymbols test_kernels[] = {
   SYSRT_KERNEL_SYMBOLS(sysk_test_gemm),   SYSRT_KERNEL_SYMBOLS(sysk_test_conv1d),
   SYSRT_KERNEL_SYMBOLS(sysk_test_rev16),  SYSRT_KERNEL_SYMBOLS(sysk_hits),
   SYSRT_KERNEL_SYMBOLS(sysk_slow),        SYSRT_KERNEL_SYMBOLS(sysk_negative),
-  SYSRT_KERNEL_SYMBOLS(sysk_mx),
+  SYSRT_KERNEL_SYMBOLS(sysk_mx),          SYSRT_KERNEL_SYMBOLS(sysk_oom),
 };
 
 /* ---- each item exactly once ---- */
@@ -247,6 +266,26 @@ static void test_errors(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
   int64_t n = 4;
   CHECK_ST(ctx, sysrt_launch(neg, &c, 1, &n, 1, NULL), SYSRT_ERR_LAUNCH,
            "kernel 'sysk_negative' has -1 work items for N=4");
+  /* a chunk out of memory: the launch fails, and on one thread no later chunk starts */
+  SysrtKernel *oom;
+  CHECK_OK(ctx, sysrt_kernel_get(mod, "sysk_oom", &oom));
+  int64_t n20 = 20;
+  SysrtBuffer *h = t_buffer(dev, NULL, 20 * 4);
+  int32_t *hp;
+  CHECK_OK(ctx, sysrt_buffer_map(h, (void **)&hp));
+  memset(hp, 0, 20 * 4);
+  SysrtLaunchOptions one = {1, 3, NULL, NULL};
+  CHECK_ST(ctx, sysrt_launch(oom, &h, 1, &n20, 1, &one), SYSRT_ERR_OUT_OF_MEMORY,
+           "kernel 'sysk_oom': out of memory for its work buffers (threads: 1, chunk: 3 work "
+           "items)");
+  int ran = 0;
+  for (int i = 0; i < 20; i++)
+    ran += hp[i];
+  CHECK(ran == 3 && hp[0] && hp[2], "oom: %d items ran on one thread after the failed chunk", ran - 3);
+  SysrtLaunchOptions two = {2, 2, NULL, NULL};
+  CHECK_ST(ctx, sysrt_launch(oom, &h, 1, &n20, 1, &two), SYSRT_ERR_OUT_OF_MEMORY, NULL);
+  CHECK_OK(ctx, sysrt_launch(gemm, bufs, 3, sizes, 3, NULL)); /* the pool still works */
+  sysrt_buffer_destroy(h);
   SysrtBuffer *mxb[2] = {a, c};
   CHECK_ST(ctx, sysrt_launch(mx, mxb, 2, &n, 1, NULL), SYSRT_ERR_UNSUPPORTED,
            "tensor 'a' has element type mxfp8e4m3; MX tensors are not supported");

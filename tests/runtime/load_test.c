@@ -88,7 +88,7 @@ static void test_memory(const char *path, const char *name, const char *origin) 
 
 /* ---- an LLVM module built with the C API: c[i] = a[i] + b[i], i32 ---- */
 
-static const char capi_desc[] = "sysc-kernel 1\nkernel add\nmapping capi\ntarget host\nsize N\n"
+static const char capi_desc[] = "sysc-kernel 2\nkernel add\nmapping capi\ntarget host\nsize N\n"
                                 "tensor a in i32 1 0:1\ntensor b in i32 1 0:1\n"
                                 "tensor c out i32 1 0:1\n";
 
@@ -112,10 +112,10 @@ static LLVMModuleRef build_add(LLVMContextRef lc, int broken) {
   if (!broken) /* without the ret the block has no terminator: the verifier must say so */
     LLVMBuildRet(b, n);
 
-  /* void run(void *const *t, const int64_t *sizes, int64_t begin, int64_t end) */
+  /* int run(void *const *t, const int64_t *sizes, int64_t begin, int64_t end) */
   LLVMTypeRef run_params[4] = {ptr, ptr, i64, i64};
   LLVMValueRef run =
-      LLVMAddFunction(m, "sysk_capi_add_run", LLVMFunctionType(LLVMVoidTypeInContext(lc),
+      LLVMAddFunction(m, "sysk_capi_add_run", LLVMFunctionType(LLVMInt32TypeInContext(lc),
                                                                run_params, 4, 0));
   LLVMBasicBlockRef entry = LLVMAppendBasicBlockInContext(lc, run, "entry");
   LLVMBasicBlockRef loop = LLVMAppendBasicBlockInContext(lc, run, "loop");
@@ -139,7 +139,7 @@ static LLVMModuleRef build_add(LLVMContextRef lc, int broken) {
   LLVMBasicBlockRef in_blocks[2] = {entry, loop};
   LLVMAddIncoming(i, in_vals, in_blocks, 2);
   LLVMPositionBuilderAtEnd(b, done);
-  LLVMBuildRetVoid(b);
+  LLVMBuildRet(b, LLVMConstInt(LLVMInt32TypeInContext(lc), 0, 0));
   LLVMDisposeBuilder(b);
   return m;
 }
@@ -259,9 +259,9 @@ static void test_failures(const char *so, const char *obj, const char *unresolve
   sysrt_module_destroy(mod);
   /* IR whose kernel has a malformed description: the module loads, the kernel does not */
   static const char bad_desc_ir[] =
-      "@sysk_b_desc = constant [20 x i8] c\"sysc-kernel 1\\0Asize \\00\"\n"
+      "@sysk_b_desc = constant [20 x i8] c\"sysc-kernel 2\\0Asize \\00\"\n"
       "define i64 @sysk_b_count(ptr %s) {\n  ret i64 1\n}\n"
-      "define void @sysk_b_run(ptr %t, ptr %s, i64 %b, i64 %e) {\n  ret void\n}\n";
+      "define i32 @sysk_b_run(ptr %t, ptr %s, i64 %b, i64 %e) {\n  ret i32 0\n}\n";
   CHECK_OK(ctx, sysrt_module_load_memory(dev, bad_desc_ir, strlen(bad_desc_ir), "bd.ll", &mod));
   CHECK_ST(ctx, sysrt_kernel_get(mod, "sysk_b", &k), SYSRT_ERR_BAD_DESC,
            "kernel 'sysk_b' in 'bd.ll': malformed description: line 2: want 'size NAME'");
