@@ -10,8 +10,7 @@
 void *__libc_malloc(size_t n);
 void *__libc_calloc(size_t n, size_t size);
 
-static size_t limit(void)
-{
+static size_t limit(void) {
   static size_t l = SIZE_MAX - 1; /* not read yet */
   if (l == SIZE_MAX - 1) {
     const char *s = getenv("SYSC_FAIL_ALLOC");
@@ -20,8 +19,7 @@ static size_t limit(void)
   return l;
 }
 
-void *malloc(size_t n)
-{
+void *malloc(size_t n) {
   if (limit() && n >= limit()) {
     errno = ENOMEM;
     return NULL;
@@ -29,8 +27,7 @@ void *malloc(size_t n)
   return __libc_malloc(n);
 }
 
-void *calloc(size_t n, size_t size)
-{
+void *calloc(size_t n, size_t size) {
   if (limit() && size && n >= limit() / size) {
     errno = ENOMEM;
     return NULL;
