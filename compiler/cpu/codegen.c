@@ -1118,36 +1118,38 @@ static void emit_count(Cg *g, const char *sym)
 	LLVMBuildRet(g->b, n);
 }
 
-/* The work buffers emit_run allocates (NULL where there is none: free ignores it). */
+/* The work buffers emit_run allocates: panels, the time blocks' state, spill buffers. */
+static int work_buffers(Cg *g, LLVMValueRef *out)
+{
+	int n = 0;
+	for (int i = 0; i < g->npk; i++)
+		out[n++] = g->pk[i].panel;
+	if (g->state)
+		out[n++] = g->state;
+	for (int v = 0; v < g->u->nvars; v++)
+		if (g->lp->spilled[v])
+			out[n++] = g->spill[v];
+	return n;
+}
+
 static void free_buffers(Cg *g)
 {
 	LLVMValueRef all[MAXV + 9];
-	int n = 0;
-	for (int i = 0; i < g->npk; i++)
-		all[n++] = g->pk[i].panel;
-	if (g->state)
-		all[n++] = g->state;
-	for (int v = 0; v < g->u->nvars; v++)
-		if (g->lp->spilled[v])
-			all[n++] = g->spill[v];
+	int n = work_buffers(g, all);
 	for (int i = 0; i < n; i++)
 		libc(g, "free", &all[i], 1, "");
 }
 
-/* If any work buffer could not be allocated, _run frees the others and returns 1 (the
+/* If a work buffer could not be allocated, _run frees the others and returns 1 (the
  * runtime reports SYSRT_ERR_OUT_OF_MEMORY); the builder is left on the path where all
  * of them were. */
 static void check_buffers(Cg *g)
 {
+	LLVMValueRef all[MAXV + 9];
+	int n = work_buffers(g, all);
 	LLVMValueRef failed = LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, false);
-	LLVMValueRef none = LLVMConstNull(g->ptr);
-	for (int i = 0; i < g->npk; i++)
-		failed = LLVMBuildOr(g->b, failed, LLVMBuildICmp(g->b, LLVMIntEQ, g->pk[i].panel, none, ""), "");
-	if (g->state)
-		failed = LLVMBuildOr(g->b, failed, LLVMBuildICmp(g->b, LLVMIntEQ, g->state, none, ""), "");
-	for (int v = 0; v < g->u->nvars; v++)
-		if (g->lp->spilled[v])
-			failed = LLVMBuildOr(g->b, failed, LLVMBuildICmp(g->b, LLVMIntEQ, g->spill[v], none, ""), "");
+	for (int i = 0; i < n; i++)
+		failed = LLVMBuildOr(g->b, failed, LLVMBuildIsNull(g->b, all[i], ""), "");
 	LLVMBasicBlockRef oom = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "out_of_memory");
 	LLVMBasicBlockRef ok = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "buffers");
 	LLVMBuildCondBr(g->b, failed, oom, ok);
