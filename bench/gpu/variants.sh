@@ -22,7 +22,7 @@ prepare)
   sed -e 's/tile k by 8, q by 16;/tile k by 8, q by 64 as (qo, qr), qr by 16 as (qj, ql);/' \
       -e 's/spacetime (ki, qi, c) project (0, 0, 1) schedule (1, 1, 1);/spacetime (ki, qj, ql, c) project (0, 0, 0, 1) schedule (1, 16, 1, 1);/' \
       -e 's/lanes qi;/lanes ql;/' -e 's/registers ki;/registers ki, qj;\n  links <= 15;/' -e 's/parallel n, ko, p, qo;/parallel n, ko, p, qo;/' \
-      "$root/samples/conv2d_batch.sys" > "$var/conv_blocked.sys"
+      -e '/^\/\/ The form GPUs want/,$d' "$root/samples/conv2d_batch.sys" > "$var/conv_blocked.sys"
   "$sysc" build "$var/gemm_strided.sys" --target=ptx -o "$var/gemm_strided.ptx"
   "$sysc" build "$var/conv_blocked.sys" --target=ptx --specialize R=3,S=3 -o "$var/conv_blocked.ptx"
   "$sysc" build "$root/samples/gemm.sys" --mapping output_stationary --target=ptx --stage-panels -o "$var/gemm_staged.ptx"
