@@ -75,6 +75,7 @@ struct GpuCg {
 	int64_t rowc[URE_MAXL];
 	LLVMValueRef cur[MAXV][MAXROWS];
 	LLVMValueRef hist[MAXV][MAXTAU][MAXROWS];
+	LLVMValueRef (*next)[MAXTAU][MAXROWS]; /* the registers after a loop iteration's steps */
 	LLVMValueRef carry[MAXV][MAXROWS]; /* registers across inner iterations (allocas) */
 	LLVMValueRef spill[MAXV];
 	LLVMValueRef spill_stride[MAXV][URE_MAXL];
@@ -868,17 +869,92 @@ static void shift_state(GpuCg *g, LLVMValueRef next[MAXV][MAXTAU][MAXROWS])
 				next[v][k][r] = k == 0 ? g->cur[v][r] : g->hist[v][k - 1][r];
 }
 
+/* The steps of a time loop's iteration: from g->t and the registers g->hist, they
+ * leave the registers after them in g->next. */
+typedef void StepsFn(GpuCg *g);
+
+/* for (t = from; t pred to; t += stride) body: the registers are phis carried across
+ * iterations. At the exit g->t and g->hist are those of the first step not run; the
+ * latch branch is returned for loop metadata. */
+static LLVMValueRef state_loop(GpuCg *g, LLVMValueRef from, LLVMIntPredicate pred, LLVMValueRef to, int64_t stride,
+                               StepsFn *body)
+{
+	const Ure *u = g->u;
+	const LoopProg *lp = g->lp;
+	LLVMValueRef(*hist)[MAXTAU][MAXROWS] = malloc(MAXV * sizeof *hist);
+	if (!hist)
+		sysc_bug("out of memory");
+	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
+	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time");
+	LLVMBasicBlockRef step = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "step");
+	LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time_done");
+	LLVMBuildBr(g->b, head);
+	LLVMPositionBuilderAtEnd(g->b, head);
+	LLVMValueRef t = LLVMBuildPhi(g->b, g->i64, "t");
+	LLVMAddIncoming(t, &from, &pre, 1);
+	for (int v = 0; v < u->nvars; v++)
+		for (int k = 0; k < lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < lp->nrows; r++) {
+				hist[v][k][r] = LLVMBuildPhi(g->b, g->f32, "reg");
+				LLVMAddIncoming(hist[v][k][r], &g->hist[v][k][r], &pre, 1);
+			}
+	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, pred, t, to, ""), step, exit);
+	LLVMPositionBuilderAtEnd(g->b, step);
+	g->t = t;
+	memcpy(g->hist, hist, sizeof g->hist);
+	body(g);
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+	for (int v = 0; v < u->nvars; v++)
+		for (int k = 0; k < lp->maxtau[v]; k++)
+			for (int64_t r = 0; r < lp->nrows; r++)
+				LLVMAddIncoming(hist[v][k][r], &g->next[v][k][r], &latch, 1);
+	LLVMValueRef tn = LLVMBuildNSWAdd(g->b, t, ci64(g, stride), ""); /* no wrap: a known trip count */
+	LLVMAddIncoming(t, &tn, &latch, 1);
+	LLVMValueRef br = LLVMBuildBr(g->b, head);
+	LLVMPositionBuilderAtEnd(g->b, exit);
+	g->t = t;
+	memcpy(g->hist, hist, sizeof g->hist);
+	free(hist);
+	return br;
+}
+
+static void one_step(GpuCg *g)
+{
+	step_inner(g);
+	shift_state(g, g->next);
+}
+
+static void fill_and_step(GpuCg *g)
+{
+	stage_fill(g);
+	one_step(g);
+}
+
+/* A whole block of staged steps: its copy, then its `width` steps one after the other
+ * in one basic block, which ptxas schedules across (a step that is not the pass's last
+ * says so to LLVM, so that the stores of the last fold away). */
+static void block_of_steps(GpuCg *g)
+{
+	stage_fill(g);
+	LLVMValueRef t0 = g->t;
+	for (int j = 0; j < g->lay.width; j++) {
+		g->t = LLVMBuildNSWAdd(g->b, t0, ci64(g, j), "");
+		LLVMValueRef before_last = LLVMBuildICmp(g->b, LLVMIntSLT, g->t, g->tmax, "");
+		gpu_intrinsic(g, "llvm.assume", NULL, 0, &before_last, 1);
+		one_step(g);
+		memcpy(g->hist, g->next, sizeof g->hist);
+	}
+}
+
 /* One pass of the array, its first and last time steps peeled off the loop (as on
  * the host: the guards of a reduction's start and end fold away inside it); with
- * inner loops, the innermost of those peels instead. */
+ * inner loops, the innermost of those peels instead. With staged panels the steps
+ * between run as: those left in the first block, whole blocks (block_of_steps), the
+ * rest one at a time. */
 static void pass(GpuCg *g)
 {
 	const Ure *u = g->u;
 	const LoopProg *lp = g->lp;
-	LLVMValueRef(*next)[MAXTAU][MAXROWS] = calloc(MAXV, sizeof *next);
-	LLVMValueRef(*hist_loop)[MAXTAU][MAXROWS] = calloc(MAXV, sizeof *hist_loop);
-	if (!next || !hist_loop)
-		sysc_bug("out of memory");
 	for (int v = 0; v < u->nvars; v++)
 		for (int k = 0; k < lp->maxtau[v]; k++)
 			for (int64_t r = 0; r < lp->nrows; r++)
@@ -892,63 +968,33 @@ static void pass(GpuCg *g)
 		g->t = g->tmin;
 		stage_fill(g);
 		step(g);
-		shift_state(g, next);
-	} else {
-		memcpy(next, g->hist, sizeof g->hist);
+		shift_state(g, g->next);
+		memcpy(g->hist, g->next, sizeof g->hist);
 	}
 	LLVMValueRef t1 = peel ? add(g, g->tmin, ci64(g, 1)) : g->tmin;
-	LLVMBasicBlockRef pre = LLVMGetInsertBlock(g->b);
-	LLVMBasicBlockRef head = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time");
-	LLVMBasicBlockRef body = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "step");
-	LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last_step");
-	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "pass_done");
-	LLVMBuildBr(g->b, head);
-	LLVMPositionBuilderAtEnd(g->b, head);
-	g->t = LLVMBuildPhi(g->b, g->i64, "t");
-	LLVMAddIncoming(g->t, &t1, &pre, 1);
-	for (int v = 0; v < u->nvars; v++)
-		for (int k = 0; k < lp->maxtau[v]; k++)
-			for (int64_t r = 0; r < lp->nrows; r++) {
-				g->hist[v][k][r] = LLVMBuildPhi(g->b, g->f32, "reg");
-				LLVMAddIncoming(g->hist[v][k][r], &next[v][k][r], &pre, 1);
-			}
-	LLVMValueRef t_loop = g->t;
-	memcpy(hist_loop, g->hist, sizeof g->hist);
-	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, peel ? LLVMIntSLT : LLVMIntSLE, g->t, g->tmax, ""), body, exit);
-	LLVMPositionBuilderAtEnd(g->b, body);
-	stage_fill(g);
-	step_inner(g);
-	shift_state(g, next);
-	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
-	for (int v = 0; v < u->nvars; v++)
-		for (int k = 0; k < lp->maxtau[v]; k++)
-			for (int64_t r = 0; r < lp->nrows; r++)
-				LLVMAddIncoming(hist_loop[v][k][r], &next[v][k][r], &latch, 1);
-	LLVMValueRef tn = add(g, t_loop, ci64(g, 1));
-	LLVMAddIncoming(t_loop, &tn, &latch, 1);
-	LLVMValueRef backedge = LLVMBuildBr(g->b, head);
-	if (g->lay.unroll)
-		loop_hint(g, backedge, "llvm.loop.unroll.count", g->lay.unroll);
-	/* the last step, when the pass has more than one */
-	LLVMPositionBuilderAtEnd(g->b, exit);
-	if (!peel) {
-		LLVMBuildBr(g->b, done);
-		LLVMPositionBuilderAtEnd(g->b, done);
-		free(next);
-		free(hist_loop);
-		return;
+	if (g->nstage) {
+		LLVMValueRef w = ci64(g, g->lay.width), first_end = add(g, g->tmin, w);
+		first_end = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, first_end, g->tmax, ""), first_end, g->tmax, "");
+		state_loop(g, t1, LLVMIntSLT, first_end, 1, one_step);
+		state_loop(g, g->t, LLVMIntSLE, LLVMBuildNSWSub(g->b, g->tmax, w, ""), g->lay.width, block_of_steps);
+		state_loop(g, g->t, LLVMIntSLT, g->tmax, 1, fill_and_step);
+	} else {
+		LLVMValueRef br = state_loop(g, t1, peel ? LLVMIntSLT : LLVMIntSLE, g->tmax, 1, fill_and_step);
+		if (g->lay.unroll)
+			loop_hint(g, br, "llvm.loop.unroll.count", g->lay.unroll);
 	}
+	if (!peel)
+		return;
+	/* the last step, when the pass has more than one */
 	LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last");
+	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "pass_done");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->tmax, g->tmin, ""), last, done);
 	LLVMPositionBuilderAtEnd(g->b, last);
-	memcpy(g->hist, hist_loop, sizeof g->hist);
 	g->t = g->tmax;
 	stage_fill(g);
 	step(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
-	free(next);
-	free(hist_loop);
 }
 
 /* The full-tile copy of the pass when no tiled loop reaches past its bound; the
@@ -1039,9 +1085,8 @@ const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions
 	 * iteration let the later steps' loads start before the earlier steps compute:
 	 * on the H100 gemm_blocked 7.7 -> 5.4 ms, gemm 22 -> 12 ms (2 steps: 5.9 ms;
 	 * 8: 6.1 ms, spilling). Not with inner loops (conv2d: the step is long already,
-	 * 4 steps were slower), nor with staged panels: LLVM does not unroll a loop of
-	 * unknown trip count around their barriers, and made to, they ran slower. */
-	if (o->shuffle == GPU_SHUFFLE_WARP && !lp->ninner && !o->stage)
+	 * 4 steps were slower). Staged panels run whole blocks of steps instead (pass). */
+	if (o->shuffle == GPU_SHUFFLE_WARP && !lp->ninner)
 		lay->unroll = 4;
 	return NULL;
 }
@@ -1230,7 +1275,7 @@ char *gpu_emit(Arena *a, const LoopProg *lp, const GpuTarget *tg, const GpuOptio
                const char *sym)
 {
 	GpuCg *g = calloc(1, sizeof(GpuCg));
-	if (!g)
+	if (!g || !(g->next = calloc(MAXV, sizeof *g->next)))
 		sysc_bug("out of memory");
 	g->a = a;
 	g->lp = lp;
@@ -1252,6 +1297,7 @@ char *gpu_emit(Arena *a, const LoopProg *lp, const GpuTarget *tg, const GpuOptio
 	emit_kernel(g, sym);
 	char *desc = describe(g, sym);
 	LLVMDisposeBuilder(g->b);
+	free(g->next);
 	free(g);
 	return desc;
 }
