@@ -908,7 +908,7 @@ static LLVMValueRef state_loop(GpuCg *g, LLVMValueRef from, LLVMIntPredicate pre
 		for (int k = 0; k < lp->maxtau[v]; k++)
 			for (int64_t r = 0; r < lp->nrows; r++)
 				LLVMAddIncoming(hist[v][k][r], &g->next[v][k][r], &latch, 1);
-	LLVMValueRef tn = LLVMBuildNSWAdd(g->b, t, ci64(g, stride), ""); /* no wrap: a known trip count */
+	LLVMValueRef tn = add(g, t, ci64(g, stride));
 	LLVMAddIncoming(t, &tn, &latch, 1);
 	LLVMValueRef br = LLVMBuildBr(g->b, head);
 	LLVMPositionBuilderAtEnd(g->b, exit);
