@@ -908,7 +908,9 @@ static LLVMValueRef state_loop(GpuCg *g, LLVMValueRef from, LLVMIntPredicate pre
 		for (int k = 0; k < lp->maxtau[v]; k++)
 			for (int64_t r = 0; r < lp->nrows; r++)
 				LLVMAddIncoming(hist[v][k][r], &g->next[v][k][r], &latch, 1);
-	LLVMValueRef tn = add(g, t, ci64(g, stride));
+	/* t never wraps; said only in staged passes, whose PTX is what was measured (the
+	 * others' is byte for byte what it was before this loop had a helper) */
+	LLVMValueRef tn = g->nstage ? LLVMBuildNSWAdd(g->b, t, ci64(g, stride), "") : add(g, t, ci64(g, stride));
 	LLVMAddIncoming(t, &tn, &latch, 1);
 	LLVMValueRef br = LLVMBuildBr(g->b, head);
 	LLVMPositionBuilderAtEnd(g->b, exit);
