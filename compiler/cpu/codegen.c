@@ -1232,18 +1232,21 @@ static void emit_run(Cg *g, const char *sym)
 		g->pk[0].filled = LLVMBuildAlloca(g->b, g->i64, "filled");
 		LLVMBuildStore(g->b, ci64(g, -1), g->pk[0].filled);
 	}
-	/* The work buffers, for the whole chunk: the panels, the registers of its work
-	 * items between time blocks (cleared: calloc), the spill buffers (each work item
-	 * writes its values before it reads them, so the items share them). */
+	/* The work buffers, for the whole chunk: the panels (a time block's steps, or the
+	 * pass's), the registers of its work items between time blocks (cleared: calloc),
+	 * the spill buffers (each work item writes its values before it reads them, so the
+	 * items share them). */
 	LLVMValueRef begin = LLVMGetParam(g->fn, 2), end = LLVMGetParam(g->fn, 3);
-	for (int i = 0; i < g->npk; i++) {
-		LLVMValueRef steps = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, 1), "");
-		steps = LLVMBuildMul(g->b, steps, g->inner_count, "");
-		LLVMValueRef bytes = LLVMBuildMul(g->b, steps, ci64(g, 4 * lp->nrows), "");
-		g->pk[i].panel = libc(g, "malloc", &bytes, 1, "panel");
-	}
 	int nstate = state_vectors(lp);
-	if (lp->tblock && nstate) {
+	bool blocks = lp->tblock && nstate;
+	LLVMValueRef steps = LLVMBuildAdd(g->b, LLVMBuildSub(g->b, g->tmax, g->tmin, ""), ci64(g, 1), "");
+	if (blocks)
+		steps = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, steps, ci64(g, lp->tblock), ""), steps,
+		                        ci64(g, lp->tblock), "");
+	LLVMValueRef panel_bytes = LLVMBuildMul(g->b, LLVMBuildMul(g->b, steps, g->inner_count, ""), ci64(g, 4 * lp->nrows), "");
+	for (int i = 0; i < g->npk; i++)
+		g->pk[i].panel = libc(g, "malloc", &panel_bytes, 1, "panel");
+	if (blocks) {
 		LLVMValueRef n[2] = {LLVMBuildMul(g->b, LLVMBuildSub(g->b, end, begin, ""), ci64(g, nstate), ""), ci64(g, 4 * g->L)};
 		g->state = libc(g, "calloc", n, 2, "state");
 	}
