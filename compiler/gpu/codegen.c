@@ -1040,6 +1040,15 @@ static int pow2_at_least(int n)
 	return p;
 }
 
+/* Whether a value goes from one pass to a later one through a spill (scratch) buffer. */
+static bool spills_between_passes(const LoopProg *lp)
+{
+	for (int v = 0; v < lp->u->nvars; v++)
+		if (lp->spilled[v])
+			return true;
+	return false;
+}
+
 const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions *o, GpuLayout *lay)
 {
 	(void)tg;
@@ -1077,10 +1086,7 @@ const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions
 	 * conv2d 0.19 -> 0.15 ms, gemm 25 -> 22 ms); slower with more state (conv_blocked's
 	 * 96), with spills (weight-stationary conv2d), and with little state, where ptxas
 	 * then takes 90 registers instead of 32 (conv1d: 25 %) (backends.md). */
-	bool spills = false;
-	for (int v = 0; v < lp->u->nvars; v++)
-		spills |= lp->spilled[v];
-	if (o->shuffle == GPU_SHUFFLE_WARP && !spills && lp->vregs >= 16 && lp->vregs <= 64)
+	if (o->shuffle == GPU_SHUFFLE_WARP && !spills_between_passes(lp) && lp->vregs >= 16 && lp->vregs <= 64)
 		lay->maxnreg = 128;
 	/* The time loop: a step's loads feed its own multiply-adds at once, and ptxas
 	 * schedules within a block only, so a step waits for its loads. Four steps per
@@ -1153,9 +1159,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	int nt = 0, np = u->k->nparams;
 	for (const Tensor *t = u->k->tensors; t; t = t->next)
 		nt++;
-	bool scratch = false;
-	for (int v = 0; v < u->nvars; v++)
-		scratch |= lp->spilled[v];
+	bool scratch = spills_between_passes(lp);
 	LLVMTypeRef params[MAXT + AFF_MAXP + 2];
 	int n = 0;
 	for (int i = 0; i < nt; i++)
