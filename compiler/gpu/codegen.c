@@ -87,6 +87,10 @@ struct GpuCg {
 	LLVMValueRef stage[LOOP_MAXPANELS];
 	int64_t stage_stride[LOOP_MAXPANELS];
 	bool stage_moves[LOOP_MAXPANELS][URE_MAXL];
+	/* inside a whole block of steps: its first slot in each panel's buffers, and the
+	 * step's place in it (else NULL, -1: both computed from g->t) */
+	LLVMValueRef stage_at[LOOP_MAXPANELS];
+	int stage_j;
 	const int64_t *shift; /* the shift of the propagated input being read, or NULL */
 	/* the shuffles of the current step: one per (value, distance) */
 	Shifted shifted[MAXSHIFT];
@@ -690,8 +694,12 @@ static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
 	int p = g->nstage ? lower_panel(g->lp, e, g->shift) : -1;
 	if (p < 0)
 		return NULL;
-	LLVMValueRef off = add(g, stage_buffer(g, p, stage_block(g)), mul(g, stage_step(g), ci64(g, g->stage_stride[p])));
-	off = add(g, off, ci64(g, stage_slot(g, p)));
+	LLVMValueRef off;
+	if (g->stage_j >= 0)
+		off = add(g, g->stage_at[p], ci64(g, g->stage_j * g->stage_stride[p] + stage_slot(g, p)));
+	else
+		off = add(g, add(g, stage_buffer(g, p, stage_block(g)), mul(g, stage_step(g), ci64(g, g->stage_stride[p]))),
+		          ci64(g, stage_slot(g, p)));
 	return LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &off, 1, ""), "staged");
 }
 
@@ -724,12 +732,46 @@ static void loop_hint(GpuCg *g, LLVMValueRef br, const char *hint, int count)
 	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(g->ctx, "llvm.loop", 9), LLVMMetadataAsValue(g->ctx, id));
 }
 
+/* The copy loop of panel p over its slots (offset off0 + the slot's coordinates times
+ * delta), into buf: each element where its offset is below lim (unsigned: 0 past the
+ * pass or outside the tensor), or every element where lim is NULL. */
+static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, int64_t slots, LLVMValueRef buf,
+                       LLVMValueRef lim)
+{
+	const LoopProg *lp = g->lp;
+	const Expr *e = lp->panels[p].e;
+	int ti = tensor_index(g, e->sym->tensor);
+	LgLoop l = lg_loop_begin(&g->lf, ci64(g, 0), ci64(g, slots - 1), "slot");
+	LLVMValueRef off = off0, rem = l.iv;
+	for (int i = lp->nregdims - 1; i >= 0; i--) {
+		if (!g->stage_moves[p][i])
+			continue;
+		LLVMValueRef ext = ci64(g, lp->pext[lp->regdim[i]]);
+		off = add(g, off, mul(g, LLVMBuildURem(g->b, rem, ext, ""), delta[i]));
+		rem = LLVMBuildUDiv(g->b, rem, ext, "");
+	}
+	LLVMValueRef in = lim ? LLVMBuildICmp(g->b, LLVMIntULT, off, lim, "") : ci1(g, true);
+	LLVMValueRef at = add(g, buf, l.iv);
+	LLVMValueRef dst = LLVMBuildGEP2(g->b, g->f32, g->stage[p], &at, 1, "");
+	if (g->o->async_copy) {
+		LLVMValueRef o = lim ? LLVMBuildSelect(g->b, in, off, ci64(g, 0), "") : off;
+		g->tg->copy_async(g, dst, LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, ""), in);
+	} else {
+		LLVMBuildStore(g->b, load_masked(g, g->tensor[ti], off, in, e->name), dst);
+	}
+	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
+	lg_loop_end(&g->lf, &l);
+	loop_hint(g, LLVMGetBasicBlockTerminator(latch), "llvm.loop.unroll.count", 4);
+}
+
 /* Copies the block of steps from t0 (index `block` in the pass) into its buffer: every
  * thread step t0 + lane of each slot, 0 past the pass or outside the tensor (no PE
- * reads it there). The slots are a loop, not unrolled: the element's offset is affine
- * in the slot's row coordinates, so the loop keeps the first slot's offset and one
- * step per coordinate live across the time loop, where unrolled copies would keep one
- * offset per slot (registers the steps need). */
+ * reads it there). The slots are a loop, 4 at a time, not unrolled: the element's
+ * offset is affine in the slot's row coordinates, so the loop keeps the first slot's
+ * offset and one step per coordinate live across the time loop, where unrolled copies
+ * would keep one offset per slot (registers the steps need). A thread whose elements
+ * all lie inside the tensor (their offsets' least and greatest, from the signs of the
+ * steps) and whose step is live copies them without a check each. */
 static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 {
 	const LoopProg *lp = g->lp;
@@ -737,11 +779,10 @@ static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 	g->t = add(g, t0, g->lane);
 	LLVMValueRef live = LLVMBuildICmp(g->b, LLVMIntSLE, g->t, g->tmax, "");
 	for (int p = 0; p < g->nstage; p++) {
-		const Expr *e = lp->panels[p].e;
-		int ti = tensor_index(g, e->sym->tensor);
+		int ti = tensor_index(g, lp->panels[p].e->sym->tensor);
 		/* the first slot (row 0) and the step along each register dimension it moves on */
 		set_row(g, 0);
-		LLVMValueRef off0 = panel_offset(g, p), delta[URE_MAXL];
+		LLVMValueRef off0 = panel_offset(g, p), delta[URE_MAXL], lo = off0, hi = off0;
 		int64_t rowstep = 1, slots = 1;
 		for (int i = lp->nregdims - 1; i >= 0; i--) {
 			int64_t ext = lp->pext[lp->regdim[i]];
@@ -749,32 +790,27 @@ static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 				set_row(g, rowstep);
 				delta[i] = LLVMBuildSub(g->b, panel_offset(g, p), off0, "");
 				slots *= ext;
+				LLVMValueRef span = mul(g, delta[i], ci64(g, ext - 1));
+				LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, span, ci64(g, 0), "");
+				lo = add(g, lo, LLVMBuildSelect(g->b, neg, span, ci64(g, 0), ""));
+				hi = add(g, hi, LLVMBuildSelect(g->b, neg, ci64(g, 0), span, ""));
 			}
 			rowstep *= ext;
 		}
 		LLVMValueRef buf = add(g, stage_buffer(g, p, block), mul(g, g->lane, ci64(g, g->stage_stride[p])));
-		LgLoop l = lg_loop_begin(&g->lf, ci64(g, 0), ci64(g, slots - 1), "slot");
-		LLVMValueRef off = off0, rem = l.iv;
-		for (int i = lp->nregdims - 1; i >= 0; i--) {
-			if (!g->stage_moves[p][i])
-				continue;
-			LLVMValueRef ext = ci64(g, lp->pext[lp->regdim[i]]);
-			off = add(g, off, mul(g, LLVMBuildURem(g->b, rem, ext, ""), delta[i]));
-			rem = LLVMBuildUDiv(g->b, rem, ext, "");
-		}
-		LLVMValueRef in = and_(g, live, and_(g, LLVMBuildICmp(g->b, LLVMIntSGE, off, ci64(g, 0), ""),
-		                                     LLVMBuildICmp(g->b, LLVMIntSLT, off, g->tlen[ti], "")));
-		LLVMValueRef at = add(g, buf, l.iv);
-		LLVMValueRef dst = LLVMBuildGEP2(g->b, g->f32, g->stage[p], &at, 1, "");
-		if (g->o->async_copy) {
-			LLVMValueRef o = LLVMBuildSelect(g->b, in, off, ci64(g, 0), "");
-			g->tg->copy_async(g, dst, LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, ""), in);
-		} else {
-			LLVMBuildStore(g->b, load_masked(g, g->tensor[ti], off, in, e->name), dst);
-		}
-		LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
-		lg_loop_end(&g->lf, &l);
-		loop_hint(g, LLVMGetBasicBlockTerminator(latch), "llvm.loop.unroll.disable", 0);
+		LLVMValueRef inside = and_(g, live, and_(g, LLVMBuildICmp(g->b, LLVMIntSGE, lo, ci64(g, 0), ""),
+		                                         LLVMBuildICmp(g->b, LLVMIntSLT, hi, g->tlen[ti], "")));
+		LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "copy_inside");
+		LLVMBasicBlockRef checked = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "copy_checked");
+		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "copy_done");
+		LLVMBuildCondBr(g->b, inside, fast, checked);
+		LLVMPositionBuilderAtEnd(g->b, fast);
+		copy_slots(g, p, off0, delta, slots, buf, NULL);
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, checked);
+		copy_slots(g, p, off0, delta, slots, buf, LLVMBuildSelect(g->b, live, g->tlen[ti], ci64(g, 0), ""));
+		LLVMBuildBr(g->b, done);
+		LLVMPositionBuilderAtEnd(g->b, done);
 	}
 	g->t = t;
 }
@@ -938,14 +974,18 @@ static void fill_and_step(GpuCg *g)
 static void block_of_steps(GpuCg *g)
 {
 	stage_fill(g);
-	LLVMValueRef t0 = g->t;
+	LLVMValueRef t0 = g->t, block = stage_block(g);
+	for (int p = 0; p < g->nstage; p++)
+		g->stage_at[p] = stage_buffer(g, p, block);
 	for (int j = 0; j < g->lay.width; j++) {
 		g->t = LLVMBuildNSWAdd(g->b, t0, ci64(g, j), "");
+		g->stage_j = j;
 		LLVMValueRef before_last = LLVMBuildICmp(g->b, LLVMIntSLT, g->t, g->tmax, "");
 		gpu_intrinsic(g, "llvm.assume", NULL, 0, &before_last, 1);
 		one_step(g);
 		memcpy(g->hist, g->next, sizeof g->hist);
 	}
+	g->stage_j = -1;
 }
 
 /* One pass of the array, its first and last time steps peeled off the loop (as on
@@ -1289,6 +1329,7 @@ char *gpu_emit(Arena *a, const LoopProg *lp, const GpuTarget *tg, const GpuOptio
 	g->u = lp->u;
 	g->tg = tg;
 	g->o = o;
+	g->stage_j = -1;
 	if (gpu_layout(lp, tg, o, &g->lay))
 		sysc_bug("gpu_emit without a layout");
 	g->ctx = LLVMGetModuleContext(mod);
