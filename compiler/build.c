@@ -15,7 +15,7 @@
 
 static const char build_usage[] =
 	"usage: sysc build FILE.sys [--target=host|ptx|spirv] [--gpu=NAME] [--mapping NAME]\n"
-	"                  [--kernel NAME] [--specialize R=3,..] [--stage-panels]\n"
+	"                  [--kernel NAME] [--specialize R=3,..] [--[no-]stage-panels]\n"
 	"                  [--emit=llvm|asm|obj] -o OUT\n"
 	"\n"
 	"Compiles the mappings of FILE.sys (every one, or those named) into one module of\n"
@@ -34,7 +34,9 @@ static const char build_usage[] =
 	"                    them and the runtime refuses a launch with other values\n"
 	"  --stage-panels    (ptx, spirv) copy the reads that differ between register rows\n"
 	"                    into shared memory a block of steps at a time (cp.async,\n"
-	"                    double-buffered, on sm_80 and newer); see docs/backends.md\n";
+	"                    double-buffered, on sm_80 and newer); see docs/backends.md.\n"
+	"                    The default for ptx on sm_80 and newer; --no-stage-panels\n"
+	"                    reads them in place\n";
 
 int cmd_build(int argc, char **argv)
 {
@@ -59,8 +61,9 @@ int cmd_build(int argc, char **argv)
 		fprintf(stderr, "sysc build: error: unknown target '%s' (targets: host, ptx, spirv)\n", target);
 		return 2;
 	}
-	if (o.stage && !tg) {
-		fprintf(stderr, "sysc build: error: --stage-panels is for the GPU targets (--target=ptx|spirv)\n");
+	if (o.stage >= 0 && !tg) {
+		fprintf(stderr, "sysc build: error: --%sstage-panels is for the GPU targets (--target=ptx|spirv)\n",
+		        o.stage ? "" : "no-");
 		return 2;
 	}
 	if (gpu && !tg) {

@@ -112,6 +112,7 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 {
 	memset(o, 0, sizeof *o);
 	o->color = -1;
+	o->stage = -1;
 	o->max_errors = 50;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v;
@@ -156,7 +157,9 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 			if (!parse_seed(v, o))
 				return bad_usage(cmd, "--seed takes a number, not '%s'", v);
 		} else if (strcmp(a, "--stage-panels") == 0) {
-			o->stage = true;
+			o->stage = 1;
+		} else if (strcmp(a, "--no-stage-panels") == 0) {
+			o->stage = 0;
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
 		} else if (starts(a, "--color=", &v)) {

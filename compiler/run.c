@@ -29,7 +29,7 @@
 static const char run_usage[] =
 	"usage: sysc run FILE.sys [--device=host|cuda|opencl|level-zero|sim|interp] [--mapping NAME]\n"
 	"                [--kernel NAME] [--size M=..,N=..] [--specialize R=3,..] [--seed S]\n"
-	"                [--bench N] [--threads N] [--stage-panels]\n"
+	"                [--bench N] [--threads N] [--[no-]stage-panels]\n"
 	"\n"
 	"Runs kernels on random inputs (uniform in [-1, 1), quantized to each tensor's\n"
 	"type) and checks the outputs:\n"
@@ -48,7 +48,7 @@ static const char run_usage[] =
 	"  --threads N       (host) worker threads (default: all cores)\n"
 	"  --specialize R=3  compile the kernels for these values of these sizes (constants\n"
 	"                    that LLVM unrolls and folds); other values are refused\n"
-	"  --stage-panels    (GPU devices) as for sysc build\n"
+	"  --[no-]stage-panels  (GPU devices) as for sysc build\n"
 	"Without --size, kernels run at their default sizes (those written in the kernel,\n"
 	"else small odd sizes that are not multiples of tile sizes). Without --seed, a\n"
 	"fresh seed is drawn and printed. Exits with status 1 on any mismatch.\n";
@@ -472,8 +472,9 @@ int cmd_run(int argc, char **argv)
 		                "interp)\n", device);
 		return 2;
 	}
-	if (o.stage && !gpu) {
-		fprintf(stderr, "sysc run: error: --stage-panels is for the GPU devices (cuda, opencl, level-zero)\n");
+	if (o.stage >= 0 && !gpu) {
+		fprintf(stderr, "sysc run: error: --%sstage-panels is for the GPU devices (cuda, opencl, level-zero)\n",
+		        o.stage ? "" : "no-");
 		return 2;
 	}
 	Arena *a = arena_new();

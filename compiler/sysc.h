@@ -753,7 +753,7 @@ typedef struct {
 	const char *specialize; /* --specialize R=3,S=3 */
 	const char *device;  /* --device=host|sim|interp */
 	const char *dump_after; /* --dump-after=PASS */
-	bool stage;          /* --stage-panels (GPU targets) */
+	int stage;           /* GPU targets: --stage-panels 1, --no-stage-panels 0, else -1 */
 	uint64_t seed;
 	bool has_seed;
 	bool werror;

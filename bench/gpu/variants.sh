@@ -7,8 +7,9 @@
 #                  (j = 64 jo + 4 jl + jj) instead of 16 consecutive columns each
 #   conv_blocked   conv2d_batch.sys with a block of 8 filters x 4 column groups per lane
 #                  (q = 64 qo + 16 qj + ql), compiled for 3 x 3 filters
-#   gemm_staged, gemm_blocked_staged   gemm.sys's output_stationary and gemm_blocked.sys
-#                  built with --stage-panels (a[i][k] through shared memory, cp.async)
+#   gemm_inplace, gemm_blocked_inplace   gemm.sys's output_stationary and gemm_blocked.sys
+#                  built with --no-stage-panels (a[i][k] read in place, not through
+#                  shared memory as by default)
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 var=$root/bench/gpu/out/var
@@ -25,13 +26,13 @@ prepare)
       -e '/^\/\/ The form GPUs want/,$d' "$root/samples/conv2d_batch.sys" > "$var/conv_blocked.sys"
   "$sysc" build "$var/gemm_strided.sys" --target=ptx -o "$var/gemm_strided.ptx"
   "$sysc" build "$var/conv_blocked.sys" --target=ptx --specialize R=3,S=3 -o "$var/conv_blocked.ptx"
-  "$sysc" build "$root/samples/gemm.sys" --mapping output_stationary --target=ptx --stage-panels -o "$var/gemm_staged.ptx"
-  "$sysc" build "$root/samples/gemm_blocked.sys" --target=ptx --stage-panels -o "$var/gemm_blocked_staged.ptx"
+  "$sysc" build "$root/samples/gemm.sys" --mapping output_stationary --target=ptx --no-stage-panels -o "$var/gemm_inplace.ptx"
+  "$sysc" build "$root/samples/gemm_blocked.sys" --target=ptx --no-stage-panels -o "$var/gemm_blocked_inplace.ptx"
   ls "$var" ;;
 run)
   check=${TMPDIR:-/tmp}/gpu_check/gpu_check
   [ -x "$check" ] || { echo "no $check: run bench/gpu/run.sh first"; exit 2; }
-  for m in gemm_strided conv_blocked gemm_staged gemm_blocked_staged; do
+  for m in gemm_strided conv_blocked gemm_inplace gemm_blocked_inplace; do
     printf '%s: ' $m
     ptxas -arch=sm_90 -v "$var/$m.ptx" -o "$var/$m.cubin" 2>&1 | grep -E "registers|spill" | tr -s ' \n' ' '
     echo
@@ -42,10 +43,10 @@ run)
   "$check" --device=cuda --bench 5 "$var/conv_blocked.sys" "$var/conv_blocked.ptx" N=32,K=128,C=128,H=58,W=58,R=3,S=3
   "$check" --device=cuda --bench 5 "$var/conv_blocked.sys" "$var/conv_blocked.ptx" N=1,K=128,C=64,H=58,W=58,R=3,S=3
   s=$root/samples
-  "$check" --device=cuda "$s/gemm.sys" "$var/gemm_staged.ptx" M=257,N=129,K=67
-  "$check" --device=cuda --bench 5 "$s/gemm.sys" "$var/gemm_staged.ptx" M=4096,N=4096,K=4096
-  "$check" --device=cuda "$s/gemm_blocked.sys" "$var/gemm_blocked_staged.ptx" M=1000,N=999,K=77
-  "$check" --device=cuda --bench 5 "$s/gemm_blocked.sys" "$var/gemm_blocked_staged.ptx" M=4096,N=4096,K=4096 ;;
+  "$check" --device=cuda "$s/gemm.sys" "$var/gemm_inplace.ptx" M=257,N=129,K=67
+  "$check" --device=cuda --bench 5 "$s/gemm.sys" "$var/gemm_inplace.ptx" M=4096,N=4096,K=4096
+  "$check" --device=cuda "$s/gemm_blocked.sys" "$var/gemm_blocked_inplace.ptx" M=1000,N=999,K=77
+  "$check" --device=cuda --bench 5 "$s/gemm_blocked.sys" "$var/gemm_blocked_inplace.ptx" M=4096,N=4096,K=4096 ;;
 *)
   echo "usage: sh bench/gpu/variants.sh prepare [BUILD] | run"; exit 2 ;;
 esac

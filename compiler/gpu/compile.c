@@ -114,7 +114,7 @@ static int write_out(const char *path, const Buf *b)
 }
 
 int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-              const GpuTarget *tg, const char *gpu, bool stage, const char *emit, const char *output)
+              const GpuTarget *tg, const char *gpu, int stage, const char *emit, const char *output)
 {
 	GpuOptions o;
 	char why[256];
@@ -122,7 +122,7 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 		fprintf(stderr, "sysc build: error: %s\n", why);
 		return 2;
 	}
-	o.stage = stage;
+	o.stage = stage < 0 ? o.async_copy : stage; /* by default where copies are asynchronous */
 	char *err = NULL;
 	LLVMTargetMachineRef tm = gpu_machine(tg, &o, &err);
 	if (!tm) {

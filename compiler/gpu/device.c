@@ -18,7 +18,7 @@
 
 /* The module for tg with the given --gpu profile, in memory; NULL after a message. */
 static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-                 bool stage, const GpuTarget *tg, const char *gpu, Buf *out, int *nkernels, int *failed)
+                 int stage, const GpuTarget *tg, const char *gpu, Buf *out, int *nkernels, int *failed)
 {
 	GpuOptions o;
 	char why[256];
@@ -26,7 +26,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 		printf("  %s\n", why);
 		return false;
 	}
-	o.stage = stage;
+	o.stage = stage < 0 ? o.async_copy : stage; /* by default where copies are asynchronous */
 	char *err = NULL;
 	LLVMTargetMachineRef tm = gpu_machine(tg, &o, &err);
 	if (!tm) {
@@ -55,7 +55,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 }
 
 SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-                      bool stage, SysrtContext *rt, SysrtDevice *dev, int *nkernels, int *failed)
+                      int stage, SysrtContext *rt, SysrtDevice *dev, int *nkernels, int *failed)
 {
 	SysrtDeviceInfo info;
 	if (sysrt_device_info(dev, &info) != SYSRT_OK)

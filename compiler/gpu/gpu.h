@@ -50,7 +50,7 @@ typedef struct {
 	int max_lanes;      /* the most lanes an array may have (a warp, a sub-group) */
 	int group_threads;  /* threads per group (PTX blocks); 0: one array per group */
 	bool async_copy;    /* copy_async and copy_wait work (PTX cp.async: sm_80 and newer) */
-	bool stage;         /* --stage-panels: stage the loop IR's panels in local memory */
+	bool stage;         /* stage the loop IR's panels in local memory (--stage-panels) */
 } GpuOptions;
 
 /* The state of the lowering of one kernel (codegen.c); targets see it through the
@@ -134,7 +134,7 @@ LLVMTargetMachineRef gpu_machine(const GpuTarget *tg, const GpuOptions *o, char 
  * file (emit "obj"), assembly ("asm") or LLVM IR ("llvm") to output ("-": stdout).
  * gpu names the device (--gpu, NULL: the target's default). Returns an exit status. */
 int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-              const GpuTarget *tg, const char *gpu, bool stage, const char *emit, const char *output);
+              const GpuTarget *tg, const char *gpu, int stage, const char *emit, const char *output);
 /* Appends n bytes (binary) to b. */
 void gpu_buf_add(Buf *b, const void *data, size_t n);
 
@@ -147,7 +147,7 @@ struct SysrtModule;
  * lane exchange the device supports, and loads them: the module, or NULL after a
  * message on stdout. */
 struct SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
-                             const char *specialize, bool stage, struct SysrtContext *rt, struct SysrtDevice *dev,
+                             const char *specialize, int stage, struct SysrtContext *rt, struct SysrtDevice *dev,
                              int *nkernels, int *failed);
 
 /* ---- spv/binary.c: SPIR-V words after LLVM ---- */
