@@ -5,7 +5,10 @@
 #include "llvmgen.h"
 
 #include <llvm-c/Analysis.h>
+#include <llvm-c/DebugInfo.h>
 #include <llvm-c/Transforms/PassBuilder.h>
+
+#include <string.h>
 
 LLVMValueRef lg_i64(const LgFunc *f, int64_t v)
 {
@@ -58,13 +61,26 @@ LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, c
 	return loop_begin(f, from, LLVMIntSLE, to_incl, name);
 }
 
-void lg_loop_end(const LgFunc *f, LgLoop *l)
+LLVMValueRef lg_loop_end(const LgFunc *f, LgLoop *l)
 {
 	LLVMValueRef next = LLVMBuildNSWAdd(f->b, l->iv, lg_i64(f, 1), "");
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(f->b);
 	LLVMAddIncoming(l->iv, &next, &latch, 1);
-	LLVMBuildBr(f->b, l->head);
+	LLVMValueRef br = LLVMBuildBr(f->b, l->head);
 	LLVMPositionBuilderAtEnd(f->b, l->exit);
+	return br;
+}
+
+void lg_loop_hint(const LgFunc *f, LLVMValueRef br, const char *hint, int count)
+{
+	/* a distinct node that names itself, then the hint */
+	LLVMTypeRef i32 = LLVMInt32TypeInContext(f->ctx);
+	LLVMMetadataRef md[2] = {LLVMMDStringInContext2(f->ctx, hint, strlen(hint)),
+	                         LLVMValueAsMetadata(LLVMConstInt(i32, (unsigned)count, false))};
+	LLVMMetadataRef tmp = LLVMTemporaryMDNode(f->ctx, NULL, 0);
+	LLVMMetadataRef id = LLVMMDNodeInContext2(f->ctx, (LLVMMetadataRef[]){tmp, LLVMMDNodeInContext2(f->ctx, md, count ? 2 : 1)}, 2);
+	LLVMMetadataReplaceAllUsesWith(tmp, id);
+	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(f->ctx, "llvm.loop", 9), LLVMMetadataAsValue(f->ctx, id));
 }
 
 void lg_items(const LgFunc *f, LLVMValueRef item)
@@ -105,7 +121,9 @@ static void inner_from(const LgFunc *f, int i, bool peel, void (*body)(void *arg
 		LgLoop lo = lg_loop_begin(f, lg_i64(f, 0), last, f->mp->loops[l].name);
 		f->outer[l] = lo.iv;
 		inner_from(f, i + 1, peel, body, arg);
-		lg_loop_end(f, &lo);
+		LLVMValueRef br = lg_loop_end(f, &lo);
+		if (f->unroll_inner && LLVMIsAConstantInt(last))
+			lg_loop_hint(f, br, "llvm.loop.unroll.full", 0);
 		return;
 	}
 	/* the first and the last iteration apart (extents are at least 1) */
@@ -115,7 +133,9 @@ static void inner_from(const LgFunc *f, int i, bool peel, void (*body)(void *arg
 	LgLoop lo = loop_begin(f, lg_i64(f, 1), LLVMIntSLT, last, f->mp->loops[l].name);
 	f->outer[l] = lo.iv;
 	body(arg);
-	lg_loop_end(f, &lo);
+	LLVMValueRef br = lg_loop_end(f, &lo);
+	if (f->unroll_inner && LLVMIsAConstantInt(last))
+		lg_loop_hint(f, br, "llvm.loop.unroll.full", 0);
 	LLVMBasicBlockRef once = LLVMAppendBasicBlockInContext(f->ctx, f->fn, "last_inner");
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(f->ctx, f->fn, "inner_done");
 	LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSGT, last, lg_i64(f, 0), ""), once, done);

@@ -26,6 +26,7 @@ typedef struct {
 	LLVMValueRef *ext;   /* the mapped loops' extents */
 	LLVMValueRef *outer; /* the values of the loops around the array */
 	const LoopProg *lp;  /* its inner loops run inside the time step, not around the pass */
+	bool unroll_inner;   /* ask LLVM to unroll the inner loops fully (where counts are known) */
 } LgFunc;
 
 typedef struct {
@@ -42,7 +43,11 @@ LLVMValueRef lg_extent(const LgFunc *f, int l);
 void lg_extents(const LgFunc *f);
 /* for (iv = from; iv <= to_incl; iv++): the builder is left in the body. */
 LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, const char *name);
-void lg_loop_end(const LgFunc *f, LgLoop *l);
+/* Closes the loop; returns its latch branch (for lg_loop_hint). */
+LLVMValueRef lg_loop_end(const LgFunc *f, LgLoop *l);
+/* Tells LLVM how to unroll the loop whose latch branch is br: llvm.loop metadata with
+ * the hint (llvm.loop.unroll.count, .full, .disable) and its count if not 0. */
+void lg_loop_hint(const LgFunc *f, LLVMValueRef br, const char *hint, int count);
 /* Sets f->outer of the parallel loops from a work item's index (the last loop of
  * the mapping's parallel clause varies fastest). */
 void lg_items(const LgFunc *f, LLVMValueRef item);

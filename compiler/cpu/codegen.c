@@ -1093,7 +1093,7 @@ static void pass_both(void *arg)
 /* Loads the sizes of the function being built, and its extents. */
 static void load_sizes(Cg *g, LLVMValueRef sizes)
 {
-	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, g->mp, g->size, g->bound, g->ext, g->outer, g->lp};
+	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, g->mp, g->size, g->bound, g->ext, g->outer, g->lp, false};
 	int i = 0;
 	for (const Ident *p = g->u->k->params; p; p = p->next, i++) {
 		LLVMValueRef idx = ci64(g, i);

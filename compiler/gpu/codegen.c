@@ -27,8 +27,6 @@
 #include "cpu/cpu.h"
 #include "llvmgen.h"
 
-#include <llvm-c/DebugInfo.h>
-
 #include <stdlib.h>
 #include <string.h>
 
@@ -737,17 +735,6 @@ static LLVMValueRef panel_offset(GpuCg *g, int p)
 	return off;
 }
 
-/* Tells LLVM how to unroll the loop whose latch branch is br: llvm.loop metadata
- * (a distinct node that names itself) with the hint, and its count if there is one. */
-static void loop_hint(GpuCg *g, LLVMValueRef br, const char *hint, int count)
-{
-	LLVMMetadataRef md[2] = {LLVMMDStringInContext2(g->ctx, hint, strlen(hint)),
-	                         LLVMValueAsMetadata(LLVMConstInt(g->i32, (unsigned)count, false))};
-	LLVMMetadataRef tmp = LLVMTemporaryMDNode(g->ctx, NULL, 0);
-	LLVMMetadataRef id = LLVMMDNodeInContext2(g->ctx, (LLVMMetadataRef[]){tmp, LLVMMDNodeInContext2(g->ctx, md, count ? 2 : 1)}, 2);
-	LLVMMetadataReplaceAllUsesWith(tmp, id);
-	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(g->ctx, "llvm.loop", 9), LLVMMetadataAsValue(g->ctx, id));
-}
 
 /* The copy loop of panel p over its slots (offset off0 + the slot's coordinates times
  * delta), into buf: each element where its offset is below lim (unsigned: 0 past the
@@ -778,7 +765,7 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
 	}
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
 	lg_loop_end(&g->lf, &l);
-	loop_hint(g, LLVMGetBasicBlockTerminator(latch), "llvm.loop.unroll.count", 4);
+	lg_loop_hint(&g->lf, LLVMGetBasicBlockTerminator(latch), "llvm.loop.unroll.count", 4);
 }
 
 /* Copies the block of steps from t0 (index `block` in the pass) into its buffer: every
@@ -1040,7 +1027,7 @@ static void pass(GpuCg *g)
 	} else {
 		LLVMValueRef br = state_loop(g, t1, peel ? LLVMIntSLT : LLVMIntSLE, g->tmax, 1, fill_and_step);
 		if (g->lay.unroll)
-			loop_hint(g, br, "llvm.loop.unroll.count", g->lay.unroll);
+			lg_loop_hint(&g->lf, br, "llvm.loop.unroll.count", g->lay.unroll);
 	}
 	if (!peel)
 		return;
@@ -1254,7 +1241,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	LLVMValueRef scr = scratch ? LLVMGetParam(g->fn, (unsigned)p++) : NULL;
 	LLVMValueRef first = LLVMGetParam(g->fn, (unsigned)p++);
 	LLVMSetValueName2(first, "first_item", 10);
-	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, mp, g->size, g->bound, g->ext, g->outer, g->lp};
+	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, mp, g->size, g->bound, g->ext, g->outer, g->lp, true};
 	lg_extents(&g->lf);
 	ti = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
