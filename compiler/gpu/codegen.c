@@ -735,7 +735,6 @@ static LLVMValueRef panel_offset(GpuCg *g, int p)
 	return off;
 }
 
-
 /* The copy loop of panel p over its slots (offset off0 + the slot's coordinates times
  * delta), into buf: each element where its offset is below lim (unsigned: 0 past the
  * pass or outside the tensor), or every element where lim is NULL. */

@@ -113,6 +113,11 @@ static int write_out(const char *path, const Buf *b)
 	return 0;
 }
 
+void gpu_stage(GpuOptions *o, int stage)
+{
+	o->stage = stage < 0 ? o->async_copy : stage;
+}
+
 int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
               const GpuTarget *tg, const char *gpu, int stage, const char *emit, const char *output)
 {
@@ -122,7 +127,7 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 		fprintf(stderr, "sysc build: error: %s\n", why);
 		return 2;
 	}
-	o.stage = stage < 0 ? o.async_copy : stage; /* by default where copies are asynchronous */
+	gpu_stage(&o, stage);
 	char *err = NULL;
 	LLVMTargetMachineRef tm = gpu_machine(tg, &o, &err);
 	if (!tm) {

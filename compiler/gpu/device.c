@@ -26,7 +26,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 		printf("  %s\n", why);
 		return false;
 	}
-	o.stage = stage < 0 ? o.async_copy : stage; /* by default where copies are asynchronous */
+	gpu_stage(&o, stage);
 	char *err = NULL;
 	LLVMTargetMachineRef tm = gpu_machine(tg, &o, &err);
 	if (!tm) {

@@ -132,9 +132,13 @@ LLVMTargetMachineRef gpu_machine(const GpuTarget *tg, const GpuOptions *o, char 
 
 /* The whole of `sysc build --target=ptx|spirv` for one program: writes the loadable
  * file (emit "obj"), assembly ("asm") or LLVM IR ("llvm") to output ("-": stdout).
- * gpu names the device (--gpu, NULL: the target's default). Returns an exit status. */
+ * gpu names the device (--gpu, NULL: the target's default); stage is 1 or 0 for
+ * --[no-]stage-panels, -1 for the default (gpu_stage). Returns an exit status. */
 int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
               const GpuTarget *tg, const char *gpu, int stage, const char *emit, const char *output);
+/* Sets o->stage from --[no-]stage-panels (1, 0) or, with -1, to the default: panels
+ * staged where copies are asynchronous (measured there: docs/backends.md). */
+void gpu_stage(GpuOptions *o, int stage);
 /* Appends n bytes (binary) to b. */
 void gpu_buf_add(Buf *b, const void *data, size_t n);
 
@@ -145,7 +149,7 @@ struct SysrtDevice;
 struct SysrtModule;
 /* Compiles the mappings of `kernel` (or the one named) for dev's target, choosing the
  * lane exchange the device supports, and loads them: the module, or NULL after a
- * message on stdout. */
+ * message on stdout. stage as for gpu_build. */
 struct SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
                              const char *specialize, int stage, struct SysrtContext *rt, struct SysrtDevice *dev,
                              int *nkernels, int *failed);
