@@ -1228,13 +1228,19 @@ SysrtStatus sysrt_launch(SysrtKernel *k, SysrtBuffer *const *tensors, int ntenso
       return st;
   }
   int64_t items = 0;
+  /* the driver fills device_ns where it can time the device (else it stays UINT64_MAX) */
+  uint64_t dev_ns = UINT64_MAX;
+  SysrtLaunchOptions o = *opt;
+  o.device_ns = opt->device_ns ? &dev_ns : NULL;
   uint64_t t0 = rt_now_ns();
-  st = k->mod->dev->ops->launch(k, mem, sizes, opt, &items);
+  st = k->mod->dev->ops->launch(k, mem, sizes, &o, &items);
   uint64_t t1 = rt_now_ns();
   if (st)
     return st;
   if (opt->elapsed_ns)
     *opt->elapsed_ns = t1 - t0;
+  if (opt->device_ns)
+    *opt->device_ns = dev_ns != UINT64_MAX ? dev_ns : t1 - t0;
   if (opt->work_items)
     *opt->work_items = items;
   return SYSRT_OK;

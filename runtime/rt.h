@@ -204,7 +204,9 @@ struct SysrtDriverOps {
   void (*unload)(SysrtModule *mod);
 
   /* Runs kernel k to completion. mem[i] is the buffer of tensor i (buf->mem); sizes are
-     checked (count, >= 1, buffers large enough). Serializes launches on one device. */
+     checked (count, >= 1, buffers large enough). Serializes launches on one device. Where
+     opt->device_ns is set and the driver can time the device, it stores the kernels' own
+     time there (else the wall time is reported). */
   SysrtStatus (*launch)(SysrtKernel *k, void *const *mem, const int64_t *sizes,
                         const SysrtLaunchOptions *opt, int64_t *work_items);
 };

@@ -29,6 +29,7 @@ typedef struct CUctx_st *CUcontext;
 typedef struct CUmod_st *CUmodule;
 typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
+typedef struct CUevent_st *CUevent;
 
 enum {
   CUDA_SUCCESS = 0,
@@ -61,6 +62,10 @@ enum {
   X(cuLaunchKernel, "cuLaunchKernel",                                                            \
     (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, CUstream,  \
      void **, void **))                                                                          \
+  X(cuEventCreate, "cuEventCreate", (CUevent *, unsigned))                                       \
+  X(cuEventRecord, "cuEventRecord", (CUevent, CUstream))                                         \
+  X(cuEventElapsedTime, "cuEventElapsedTime", (float *, CUevent, CUevent))                       \
+  X(cuEventDestroy, "cuEventDestroy_v2", (CUevent))                                              \
   X(cuGetErrorName, "cuGetErrorName", (CUresult, const char **))
 
 static struct {
@@ -275,7 +280,6 @@ static void cuda_unload(SysrtModule *mod) {
 
 static SysrtStatus cuda_launch(SysrtKernel *k, void *const *mem, const int64_t *sizes,
                                const SysrtLaunchOptions *opt, int64_t *work_items) {
-  (void)opt;
   SysrtContext *ctx = k->obj.ctx;
   SysrtDevice *dev = k->mod->dev;
   CuDevice *d = dev->drv;
@@ -309,6 +313,11 @@ static SysrtStatus cuda_launch(SysrtKernel *k, void *const *mem, const int64_t *
   }
   int64_t first = 0;
   args[n++] = &first;
+  /* events around the grids time the device when asked (default stream, in order) */
+  CUevent ev[2] = {NULL, NULL};
+  if (opt->device_ns && r == CUDA_SUCCESS && (r = cu.cuEventCreate(&ev[0], 0)) == CUDA_SUCCESS &&
+      (r = cu.cuEventCreate(&ev[1], 0)) == CUDA_SUCCESS)
+    r = cu.cuEventRecord(ev[0], NULL);
   int64_t groups = (items + s->per_group - 1) / s->per_group;
   for (int64_t g = 0; g < groups && r == CUDA_SUCCESS;) {
     int64_t now = groups - g < 0x7fffffff ? groups - g : 0x7fffffff; /* gridDim.x's limit */
@@ -316,8 +325,16 @@ static SysrtStatus cuda_launch(SysrtKernel *k, void *const *mem, const int64_t *
     r = cu.cuLaunchKernel(ck->f, (unsigned)now, 1, 1, (unsigned)s->threads, 1, 1, 0, NULL, args, NULL);
     g += now;
   }
+  if (ev[1] && r == CUDA_SUCCESS)
+    r = cu.cuEventRecord(ev[1], NULL);
   if (r == CUDA_SUCCESS)
     r = cu.cuCtxSynchronize();
+  float ms = 0;
+  if (ev[1] && r == CUDA_SUCCESS && (r = cu.cuEventElapsedTime(&ms, ev[0], ev[1])) == CUDA_SUCCESS)
+    *opt->device_ns = (uint64_t)((double)ms * 1e6);
+  for (int i = 0; i < 2; i++)
+    if (ev[i])
+      cu.cuEventDestroy(ev[i]);
   if (ptrs[nt])
     cu.cuMemFree(ptrs[nt]);
   pop();

@@ -306,9 +306,13 @@ typedef struct SysrtLaunchOptions {
   int64_t chunk;        /* host: work items taken at a time; 0: chosen from the count */
   uint64_t *elapsed_ns; /* if not NULL, receives the launch's wall time in nanoseconds */
   int64_t *work_items;  /* if not NULL, receives the kernel's work-item count */
+  uint64_t *device_ns;  /* if not NULL, receives the kernel's own time on the device in
+                           nanoseconds, without the launch call around it: CUDA events
+                           (cuda), the queue's profiling (opencl); where a driver has no
+                           such clock (host, level-zero), the wall time */
 } SysrtLaunchOptions;
 
-#define SYSRT_LAUNCH_OPTIONS_INIT {0, 0, NULL, NULL}
+#define SYSRT_LAUNCH_OPTIONS_INIT {0, 0, NULL, NULL, NULL}
 
 /* Runs kernel k over all of its work items and returns when they are done. tensors holds
    one buffer per tensor of the kernel, in its order, and sizes one value per size

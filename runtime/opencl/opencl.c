@@ -452,7 +452,6 @@ static void ocl_unload(SysrtModule *mod) {
 
 static SysrtStatus ocl_launch(SysrtKernel *k, void *const *mem, const int64_t *sizes,
                               const SysrtLaunchOptions *opt, int64_t *work_items) {
-  (void)opt;
   SysrtContext *ctx = k->obj.ctx;
   SysrtDevice *dev = k->mod->dev;
   ClDevice *d = dev->drv;
@@ -486,6 +485,12 @@ static SysrtStatus ocl_launch(SysrtKernel *k, void *const *mem, const int64_t *s
     e = cl.clEnqueueNDRangeKernel(d->q, ck->k, 1, NULL, &global, &local, 0, NULL, &ev);
   if (e == CL_SUCCESS)
     e = cl.clWaitForEvents(1, &ev);
+  /* the queue profiles (device_open): the kernel's start and end on the device */
+  cl_ulong t[2] = {0, 0};
+  if (e == CL_SUCCESS && opt->device_ns &&
+      (e = cl.clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_START, sizeof t[0], &t[0], NULL)) == CL_SUCCESS &&
+      (e = cl.clGetEventProfilingInfo(ev, CL_PROFILING_COMMAND_END, sizeof t[1], &t[1], NULL)) == CL_SUCCESS)
+    *opt->device_ns = t[1] > t[0] ? t[1] - t[0] : 0;
   if (ev)
     cl.clReleaseEvent(ev);
   if (scr)

@@ -113,7 +113,7 @@ static void test_hits(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
     int runs = 0;
     for (size_t b = 0; b < sizeof threads / sizeof *threads; b++)
       for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
-        SysrtLaunchOptions opt = {threads[b], chunks[c], NULL, NULL};
+        SysrtLaunchOptions opt = {threads[b], chunks[c], NULL, NULL, NULL};
         CHECK_OK(ctx, sysrt_launch(k, &h, 1, &n, 1, &opt));
         runs++;
       }
@@ -133,7 +133,7 @@ static void test_spread(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
   CHECK_OK(ctx, sysrt_kernel_get(mod, "sysk_slow", &k));
   SysrtBuffer *h = t_buffer(dev, NULL, 64 * 4);
   int64_t n = 64;
-  SysrtLaunchOptions opt = {4, 1, NULL, NULL};
+  SysrtLaunchOptions opt = {4, 1, NULL, NULL, NULL};
   CHECK_OK(ctx, sysrt_launch(k, &h, 1, &n, 1, &opt));
   int distinct = 0;
   for (int i = 0; i < 64; i++) {
@@ -170,7 +170,7 @@ static void *racer(void *arg) {
     r->failures++;
     return NULL;
   }
-  SysrtLaunchOptions opt = {2, 1, NULL, NULL};
+  SysrtLaunchOptions opt = {2, 1, NULL, NULL, NULL};
   for (int i = 0; i < 40; i++)
     r->failures += sysrt_launch(r->k, &h, 1, &r->n, 1, &opt) != SYSRT_OK;
   int32_t *p;
@@ -252,7 +252,7 @@ static void test_errors(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
   SysrtBuffer *inputs_shared[3] = {a, a, c};
   CHECK_OK(ctx, sysrt_launch(gemm, inputs_shared, 3, square, 3, NULL));
 
-  SysrtLaunchOptions opt = {-1, 0, NULL, NULL};
+  SysrtLaunchOptions opt = {-1, 0, NULL, NULL, NULL};
   CHECK_ST(ctx, sysrt_launch(gemm, bufs, 3, sizes, 3, &opt), SYSRT_ERR_INVALID_ARGUMENT,
            "threads = -1");
   opt.threads = 5000;
@@ -274,7 +274,7 @@ static void test_errors(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
   int32_t *hp;
   CHECK_OK(ctx, sysrt_buffer_map(h, (void **)&hp));
   memset(hp, 0, 20 * 4);
-  SysrtLaunchOptions one = {1, 3, NULL, NULL};
+  SysrtLaunchOptions one = {1, 3, NULL, NULL, NULL};
   CHECK_ST(ctx, sysrt_launch(oom, &h, 1, &n20, 1, &one), SYSRT_ERR_OUT_OF_MEMORY,
            "kernel 'sysk_oom': out of memory for its work buffers (threads: 1, chunk: 3 work "
            "items)");
@@ -282,7 +282,7 @@ static void test_errors(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
   for (int i = 0; i < 20; i++)
     ran += hp[i];
   CHECK(ran == 3 && hp[0] && hp[2], "oom: %d items ran on one thread after the failed chunk", ran - 3);
-  SysrtLaunchOptions two = {2, 2, NULL, NULL};
+  SysrtLaunchOptions two = {2, 2, NULL, NULL, NULL};
   CHECK_ST(ctx, sysrt_launch(oom, &h, 1, &n20, 1, &two), SYSRT_ERR_OUT_OF_MEMORY, NULL);
   CHECK_OK(ctx, sysrt_launch(gemm, bufs, 3, sizes, 3, NULL)); /* the pool still works */
   sysrt_buffer_destroy(h);
@@ -308,13 +308,16 @@ static void test_errors(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
   CHECK_ST(ctx, sysrt_launch(gemm, stale, 3, sizes, 3, NULL), SYSRT_ERR_INVALID_HANDLE,
            "the buffer for tensor 'c' was destroyed");
 
-  /* elapsed time and work items */
-  uint64_t ns = 0;
+  /* elapsed time and work items; the host has no device clock: its device time is the
+     wall time */
+  uint64_t ns = 0, dev_ns = 0;
   int64_t items = 0;
-  SysrtLaunchOptions timed = {2, 0, &ns, &items};
+  SysrtLaunchOptions timed = {2, 0, &ns, &items, &dev_ns};
   CHECK_OK(ctx, sysrt_launch(gemm, bufs, 3, sizes, 3, &timed));
   CHECK(items == 2 * 2, "gemm 5x7 in 4x4 tiles: %lld work items, want 4", (long long)items);
   CHECK(ns > 0, "elapsed %llu ns", (unsigned long long)ns);
+  CHECK(dev_ns == ns, "host device time %llu ns, wall time %llu ns", (unsigned long long)dev_ns,
+        (unsigned long long)ns);
 
   /* sysrt_kernel_tensor_shape */
   int64_t dims[2];
