@@ -11,7 +11,9 @@
  * The driver JIT-compiles the PTX when the module loads (cuModuleLoadDataEx, with its
  * error log in the message); a launch passes the arguments of gpu.h (tensor addresses,
  * sizes, scratch, first work item), runs ceil(items / arrays per block) blocks, in
- * several launches should that pass the grid's limit, and waits.
+ * several launches should that pass the grid's limit, and waits; asked for the device's
+ * time, it records events around the grids (where the driver lacks them, or they fail,
+ * the runtime reports the wall time instead).
  */
 #include <pthread.h>
 #include <stdio.h>
@@ -62,10 +64,6 @@ enum {
   X(cuLaunchKernel, "cuLaunchKernel",                                                            \
     (CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, CUstream,  \
      void **, void **))                                                                          \
-  X(cuEventCreate, "cuEventCreate", (CUevent *, unsigned))                                       \
-  X(cuEventRecord, "cuEventRecord", (CUevent, CUstream))                                         \
-  X(cuEventElapsedTime, "cuEventElapsedTime", (float *, CUevent, CUevent))                       \
-  X(cuEventDestroy, "cuEventDestroy_v2", (CUevent))                                              \
   X(cuGetErrorName, "cuGetErrorName", (CUresult, const char **))
 
 static struct {
@@ -73,6 +71,12 @@ static struct {
 #define X(field, sym, args) CUresult (*field) args;
   CU_FUNCS(X)
 #undef X
+  /* events, where the driver has them all: launches then report the device's time */
+  CUresult (*cuEventCreate)(CUevent *, unsigned);
+  CUresult (*cuEventRecord)(CUevent, CUstream);
+  CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
+  CUresult (*cuEventDestroy)(CUevent);
+  int events;
   CUresult init; /* cuInit's result */
 } cu;
 static pthread_once_t cu_once = PTHREAD_ONCE_INIT;
@@ -99,6 +103,12 @@ static void cu_load(void) {
   }
   CU_FUNCS(X)
 #undef X
+  *(void **)&cu.cuEventCreate = rt_lib_sym(lib, "cuEventCreate");
+  *(void **)&cu.cuEventRecord = rt_lib_sym(lib, "cuEventRecord");
+  if (!(*(void **)&cu.cuEventElapsedTime = rt_lib_sym(lib, "cuEventElapsedTime_v2")))
+    *(void **)&cu.cuEventElapsedTime = rt_lib_sym(lib, "cuEventElapsedTime");
+  *(void **)&cu.cuEventDestroy = rt_lib_sym(lib, "cuEventDestroy_v2");
+  cu.events = cu.cuEventCreate && cu.cuEventRecord && cu.cuEventElapsedTime && cu.cuEventDestroy;
   cu.init = cu.cuInit(0);
   cu.lib = lib;
 }
@@ -313,11 +323,11 @@ static SysrtStatus cuda_launch(SysrtKernel *k, void *const *mem, const int64_t *
   }
   int64_t first = 0;
   args[n++] = &first;
-  /* events around the grids time the device when asked (default stream, in order) */
+  /* events around the grids time the device when asked (the default stream runs in
+     order); where they fail, the launch goes on and reports the wall time */
   CUevent ev[2] = {NULL, NULL};
-  if (opt->device_ns && r == CUDA_SUCCESS && (r = cu.cuEventCreate(&ev[0], 0)) == CUDA_SUCCESS &&
-      (r = cu.cuEventCreate(&ev[1], 0)) == CUDA_SUCCESS)
-    r = cu.cuEventRecord(ev[0], NULL);
+  int timed = opt->device_ns && cu.events && r == CUDA_SUCCESS && cu.cuEventCreate(&ev[0], 0) == CUDA_SUCCESS &&
+               cu.cuEventCreate(&ev[1], 0) == CUDA_SUCCESS && cu.cuEventRecord(ev[0], NULL) == CUDA_SUCCESS;
   int64_t groups = (items + s->per_group - 1) / s->per_group;
   for (int64_t g = 0; g < groups && r == CUDA_SUCCESS;) {
     int64_t now = groups - g < 0x7fffffff ? groups - g : 0x7fffffff; /* gridDim.x's limit */
@@ -325,12 +335,11 @@ static SysrtStatus cuda_launch(SysrtKernel *k, void *const *mem, const int64_t *
     r = cu.cuLaunchKernel(ck->f, (unsigned)now, 1, 1, (unsigned)s->threads, 1, 1, 0, NULL, args, NULL);
     g += now;
   }
-  if (ev[1] && r == CUDA_SUCCESS)
-    r = cu.cuEventRecord(ev[1], NULL);
+  timed = timed && r == CUDA_SUCCESS && cu.cuEventRecord(ev[1], NULL) == CUDA_SUCCESS;
   if (r == CUDA_SUCCESS)
     r = cu.cuCtxSynchronize();
   float ms = 0;
-  if (ev[1] && r == CUDA_SUCCESS && (r = cu.cuEventElapsedTime(&ms, ev[0], ev[1])) == CUDA_SUCCESS)
+  if (timed && r == CUDA_SUCCESS && cu.cuEventElapsedTime(&ms, ev[0], ev[1]) == CUDA_SUCCESS)
     *opt->device_ns = (uint64_t)((double)ms * 1e6);
   for (int i = 0; i < 2; i++)
     if (ev[i])
