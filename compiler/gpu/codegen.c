@@ -276,8 +276,8 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 		if (!used[j])
 			continue;
 		mask = and_(g, mask, pt->ok[j]);
-		LLVMValueRef in = and_(g, pt->ok[j], g->lane_ok);
-		if (clamp && !is_true(in))
+		LLVMValueRef in = clamp ? and_(g, pt->ok[j], g->lane_ok) : NULL;
+		if (in && !is_true(in))
 			at.x[j] = LLVMBuildSelect(g->b, in, pt->x[j], ci64(g, 0), "");
 	}
 	LLVMValueRef off = ci64(g, 0);
