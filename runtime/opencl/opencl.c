@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gpu.h"
@@ -300,7 +301,7 @@ static SysrtStatus ocl_buffer_read(const SysrtBuffer *buf, size_t offset, void *
 /* SPIR-V -> SPIR 1.2 bitcode with `llvm-spirv -r`, through temporary files. */
 static SysrtStatus to_spir(SysrtContext *ctx, const RtImage *img, unsigned char **out, size_t *size) {
   const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
-  char in[512], bc[520], errf[520], why[200] = "";
+  char in[512], bc[520], errf[520], why[200] = "", how[96] = "";
   snprintf(in, sizeof in, "%s/sysrt-spirv-XXXXXX", tmp);
   int fd = mkstemp(in);
   if (fd < 0)
@@ -312,11 +313,18 @@ static SysrtStatus to_spir(SysrtContext *ctx, const RtImage *img, unsigned char 
   const char *tools[3] = {getenv("SYSRT_LLVM_SPIRV"), "llvm-spirv-15", "llvm-spirv"};
   int status = -1;
   const char *used = NULL;
-  /* each tool twice: a translation once failed for no reason seen again under load */
-  for (int t = 0; t < 6 && ok && status != 0; t++) {
-    if (!tools[t / 2])
+  /* a tool that dies by a signal is run again, up to 4 times, after a pause: llvm-spirv-15
+     was seen to abort (SIGABRT, nothing on stderr) on a module it translates otherwise,
+     about once in 40 runs on PoCL with an empty kernel cache, twice in a row when retried
+     at once; one that fails by its exit status is not */
+  for (int t = 0; t < 12 && ok && status != 0; t++) {
+    if (!tools[t / 4])
       continue;
-    const char *tool = tools[t / 2];
+    const char *tool = tools[t / 4];
+    if (t % 4 && used == tool) { /* it ran and failed: 50, 200, 800 ms */
+      struct timespec pause = {0, 50000000L << (2 * (t % 4 - 1))};
+      nanosleep(&pause, NULL);
+    }
     char *argv[] = {(char *)tool, "-r", "--spirv-target-env=CL1.2", in, "-o", bc, NULL};
     pid_t pid;
     posix_spawn_file_actions_t fa;
@@ -328,7 +336,16 @@ static SysrtStatus to_spir(SysrtContext *ctx, const RtImage *img, unsigned char 
       while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
         ;
       used = tool;
-      status = w == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      if (w != pid)
+        snprintf(how, sizeof how, "waitpid: %s", strerror(errno));
+      else if (WIFSIGNALED(status))
+        snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
+      else
+        snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
+      int exited = w == pid && WIFEXITED(status);
+      status = exited ? WEXITSTATUS(status) : -1;
+      if (exited && status != 0)
+        t |= 3; /* the tool's own verdict: on to the next tool */
     }
     posix_spawn_file_actions_destroy(&fa);
   }
@@ -347,7 +364,7 @@ static SysrtStatus to_spir(SysrtContext *ctx, const RtImage *img, unsigned char 
                 used ? "'%s': %s -r could not translate it to SPIR 1.2 for this device (%s)"
                      : "'%s': this device takes SPIR 1.2, not SPIR-V, and no llvm-spirv-15 or "
                        "llvm-spirv (SYSRT_LLVM_SPIRV) was found to translate it",
-                img->name, used, why[0] ? why : "it said nothing");
+                img->name, used, why[0] ? why : how);
   } else {
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
