@@ -160,5 +160,10 @@ struct SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, 
  * llvm-spirv 15 among them, reject the null form for scalars) and adds each
  * description as an OpString. False with a message when the words are not SPIR-V. */
 bool spv_finish(const uint32_t *words, size_t n, const char *const *descs, int ndescs, Buf *out, char **err);
+/* 0 when no result id of the module's types, constants, variables, functions, their
+ * parameters, labels, loads, phis, calls and strings is defined twice; else that id.
+ * LLVM 22's SPIR-V backend now and then numbers a label like a type (the module then
+ * fails spirv-val, and llvm-spirv 15 aborts on it); emit() compiles such a module again. */
+uint32_t spv_duplicate_id(const uint32_t *words, size_t n);
 
 #endif

@@ -33,6 +33,45 @@ enum {
 	OP_EXECUTION_MODE_ID = 331,
 };
 
+/* Where an instruction puts its result id: word 1 (types, labels, strings), word 2
+ * (after a result type), or 0 where that is not known here: only the opcodes whose
+ * layout is certain are checked, so a check never reports what is not a definition. */
+static unsigned result_word(unsigned op)
+{
+	if (op == OP_STRING || op == OP_EXT_INST_IMPORT || (op >= 19 && op <= 38) || op == 73 /* OpDecorationGroup */ ||
+	    op == 248 /* OpLabel */)
+		return 1;
+	if (op == 1 /* OpUndef */ || op == 12 /* OpExtInst */ || (op >= 41 && op <= 46) /* constants */ ||
+	    op == 54 || op == 55 || op == 57 /* OpFunction, OpFunctionParameter, OpFunctionCall */ ||
+	    op == 59 || op == 61 /* OpVariable, OpLoad */ || op == 245 /* OpPhi */)
+		return 2;
+	return 0;
+}
+
+uint32_t spv_duplicate_id(const uint32_t *words, size_t n)
+{
+	if (n < 5)
+		return 0;
+	uint32_t bound = words[3], dup = 0;
+	unsigned char *seen = calloc(bound ? bound : 1, 1);
+	if (!seen)
+		sysc_bug("out of memory");
+	for (size_t i = 5; i < n && !dup;) {
+		unsigned wc = words[i] >> 16, op = words[i] & 0xffff, at = result_word(op);
+		if (wc == 0 || i + wc > n)
+			break;
+		if (at && at < wc && words[i + at] < bound) {
+			uint32_t id = words[i + at];
+			if (seen[id])
+				dup = id;
+			seen[id] = 1;
+		}
+		i += wc;
+	}
+	free(seen);
+	return dup;
+}
+
 /* Opcodes of the module's first sections, before the debug instructions. */
 static bool preamble(unsigned op)
 {

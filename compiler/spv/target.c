@@ -134,20 +134,36 @@ static bool words(LLVMModuleRef mod, LLVMTargetMachineRef tm, LLVMCodeGenFileTyp
 	return true;
 }
 
+/* The module's words, from a copy of it each time: LLVM 22's SPIR-V backend now and then
+ * defines an id twice (spv_duplicate_id), which depends on where its data lands in
+ * memory, so a second code generation from a fresh copy comes out right. */
 static bool emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *const *descs, int n, Buf *out, char **err)
 {
-	LLVMMemoryBufferRef mb;
-	if (!words(mod, tm, LLVMObjectFile, &mb, err))
-		return false;
-	size_t bytes = LLVMGetBufferSize(mb);
-	uint32_t *w = malloc(bytes + 4);
-	if (!w)
-		sysc_bug("out of memory");
-	memcpy(w, LLVMGetBufferStart(mb), bytes);
-	LLVMDisposeMemoryBuffer(mb);
-	bool ok = spv_finish(w, bytes / 4, descs, n, out, err);
-	free(w);
-	return ok;
+	uint32_t dup = 0;
+	for (int attempt = 0; attempt < 4; attempt++) {
+		LLVMModuleRef copy = LLVMCloneModule(mod);
+		LLVMMemoryBufferRef mb;
+		bool ok = words(copy, tm, LLVMObjectFile, &mb, err);
+		LLVMDisposeModule(copy);
+		if (!ok)
+			return false;
+		size_t bytes = LLVMGetBufferSize(mb);
+		uint32_t *w = malloc(bytes + 4);
+		if (!w)
+			sysc_bug("out of memory");
+		memcpy(w, LLVMGetBufferStart(mb), bytes);
+		LLVMDisposeMemoryBuffer(mb);
+		dup = spv_duplicate_id(w, bytes / 4);
+		if (!dup)
+			ok = spv_finish(w, bytes / 4, descs, n, out, err);
+		free(w);
+		if (!dup)
+			return ok;
+	}
+	char msg[96];
+	snprintf(msg, sizeof msg, "LLVM's SPIR-V backend defined id %u twice, 4 times in a row", dup);
+	*err = strdup(msg);
+	return false;
 }
 
 static bool emit_asm(LLVMModuleRef mod, LLVMTargetMachineRef tm, Buf *out, char **err)
