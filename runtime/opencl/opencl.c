@@ -27,7 +27,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "gpu.h"
@@ -313,18 +312,11 @@ static SysrtStatus to_spir(SysrtContext *ctx, const RtImage *img, unsigned char 
   const char *tools[3] = {getenv("SYSRT_LLVM_SPIRV"), "llvm-spirv-15", "llvm-spirv"};
   int status = -1;
   const char *used = NULL;
-  /* a tool that dies by a signal is run again, up to 4 times, after a pause: llvm-spirv-15
-     was seen to abort (SIGABRT, nothing on stderr) on a module it translates otherwise,
-     about once in 40 runs on PoCL with an empty kernel cache, twice in a row when retried
-     at once; one that fails by its exit status is not */
-  for (int t = 0; t < 12 && ok && status != 0; t++) {
-    if (!tools[t / 4])
+  /* the first translator found decides (the later ones would truncate its messages) */
+  for (int t = 0; t < 3 && ok && !used; t++) {
+    const char *tool = tools[t];
+    if (!tool)
       continue;
-    const char *tool = tools[t / 4];
-    if (t % 4 && used == tool) { /* it ran and failed: 50, 200, 800 ms */
-      struct timespec pause = {0, 50000000L << (2 * (t % 4 - 1))};
-      nanosleep(&pause, NULL);
-    }
     char *argv[] = {(char *)tool, "-r", "--spirv-target-env=CL1.2", in, "-o", bc, NULL};
     pid_t pid;
     posix_spawn_file_actions_t fa;
@@ -342,10 +334,7 @@ static SysrtStatus to_spir(SysrtContext *ctx, const RtImage *img, unsigned char 
         snprintf(how, sizeof how, "killed by signal %d", WTERMSIG(status));
       else
         snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
-      int exited = w == pid && WIFEXITED(status);
-      status = exited ? WEXITSTATUS(status) : -1;
-      if (exited && status != 0)
-        t |= 3; /* the tool's own verdict: on to the next tool */
+      status = w == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     }
     posix_spawn_file_actions_destroy(&fa);
   }
