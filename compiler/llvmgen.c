@@ -109,6 +109,15 @@ void lg_sequential(const LgFunc *f, int from, void (*body)(void *arg), void *arg
 	body(arg);
 }
 
+/* Closes an inner loop of extent last + 1, asking LLVM to unroll it whole where the
+ * backend wants that and the extent is a constant. */
+static void inner_end(const LgFunc *f, LgLoop *lo, LLVMValueRef last)
+{
+	LLVMValueRef br = lg_loop_end(f, lo);
+	if (f->unroll_inner && LLVMIsAConstantInt(last))
+		lg_loop_hint(f, br, "llvm.loop.unroll.full", 0);
+}
+
 static void inner_from(const LgFunc *f, int i, bool peel, void (*body)(void *arg), void *arg)
 {
 	if (i == f->lp->ninner) {
@@ -121,9 +130,7 @@ static void inner_from(const LgFunc *f, int i, bool peel, void (*body)(void *arg
 		LgLoop lo = lg_loop_begin(f, lg_i64(f, 0), last, f->mp->loops[l].name);
 		f->outer[l] = lo.iv;
 		inner_from(f, i + 1, peel, body, arg);
-		LLVMValueRef br = lg_loop_end(f, &lo);
-		if (f->unroll_inner && LLVMIsAConstantInt(last))
-			lg_loop_hint(f, br, "llvm.loop.unroll.full", 0);
+		inner_end(f, &lo, last);
 		return;
 	}
 	/* the first and the last iteration apart (extents are at least 1) */
@@ -133,9 +140,7 @@ static void inner_from(const LgFunc *f, int i, bool peel, void (*body)(void *arg
 	LgLoop lo = loop_begin(f, lg_i64(f, 1), LLVMIntSLT, last, f->mp->loops[l].name);
 	f->outer[l] = lo.iv;
 	body(arg);
-	LLVMValueRef br = lg_loop_end(f, &lo);
-	if (f->unroll_inner && LLVMIsAConstantInt(last))
-		lg_loop_hint(f, br, "llvm.loop.unroll.full", 0);
+	inner_end(f, &lo, last);
 	LLVMBasicBlockRef once = LLVMAppendBasicBlockInContext(f->ctx, f->fn, "last_inner");
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(f->ctx, f->fn, "inner_done");
 	LLVMBuildCondBr(f->b, LLVMBuildICmp(f->b, LLVMIntSGT, last, lg_i64(f, 0), ""), once, done);

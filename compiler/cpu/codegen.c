@@ -36,6 +36,8 @@
 #include <string.h>
 
 enum { MAXV = 64, MAXTAU = 8, MAXROWS = 64, MAXT = 64 };
+/* the work buffers of a _run call: panels, the time blocks' state, spills */
+enum { MAXWORK = LOOP_MAXPANELS + 1 + MAXV };
 
 typedef struct {
 	LLVMValueRef v;
@@ -91,7 +93,7 @@ typedef struct {
 		int64_t d[URE_MAXL];
 		LLVMValueRef panel;
 		LLVMValueRef filled; /* the key of the loops around the array it was filled for */
-	} pk[8];
+	} pk[LOOP_MAXPANELS];
 	int npk;
 	const int64_t *shift; /* the shift of the propagated input being read, or NULL */
 } Cg;
@@ -1134,7 +1136,7 @@ static int work_buffers(Cg *g, LLVMValueRef *out)
 
 static void free_buffers(Cg *g)
 {
-	LLVMValueRef all[MAXV + 9];
+	LLVMValueRef all[MAXWORK];
 	int n = work_buffers(g, all);
 	for (int i = 0; i < n; i++)
 		libc(g, "free", &all[i], 1, "");
@@ -1145,7 +1147,7 @@ static void free_buffers(Cg *g)
  * of them were. */
 static void check_buffers(Cg *g)
 {
-	LLVMValueRef all[MAXV + 9];
+	LLVMValueRef all[MAXWORK];
 	int n = work_buffers(g, all);
 	LLVMValueRef failed = LLVMConstInt(LLVMInt1TypeInContext(g->ctx), 0, false);
 	for (int i = 0; i < n; i++)

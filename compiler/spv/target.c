@@ -154,8 +154,7 @@ static bool emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *const *
 		memcpy(w, LLVMGetBufferStart(mb), bytes);
 		LLVMDisposeMemoryBuffer(mb);
 		dup = spv_duplicate_id(w, bytes / 4);
-		if (!dup)
-			ok = spv_finish(w, bytes / 4, descs, n, out, err);
+		ok = !dup && spv_finish(w, bytes / 4, descs, n, out, err);
 		free(w);
 		if (!dup)
 			return ok;
