@@ -16,7 +16,7 @@
 static const char build_usage[] =
 	"usage: sysc build FILE.sys [--target=host|ptx|spirv] [--gpu=NAME] [--mapping NAME]\n"
 	"                  [--kernel NAME] [--specialize R=3,..] [--[no-]stage-panels]\n"
-	"                  [--emit=llvm|asm|obj] -o OUT\n"
+	"                  [--emit=llvm|asm|obj] [--threads N] -o OUT\n"
 	"\n"
 	"Compiles the mappings of FILE.sys (every one, or those named) into one module of\n"
 	"kernels with the C ABI of docs/runtime.md: for each mapping M of kernel K,\n"
@@ -29,6 +29,9 @@ static const char build_usage[] =
 	"                    --gpu=generic through local memory (devices without sub-groups)\n"
 	"                    (see docs/backends.md for the GPU kernels' ABI)\n"
 	"  --emit=obj        an object file (the default); llvm: LLVM IR text; asm: assembly\n"
+	"  --threads N       (host, obj and asm) compile the mappings on N threads, each in\n"
+	"                    an LLVM context of its own (default: one per core); the output\n"
+	"                    is the same for any N\n"
 	"  --specialize R=3,S=3  compile for these values of these sizes only: they become\n"
 	"                    constants (loops over them unroll); the description records\n"
 	"                    them and the runtime refuses a launch with other values\n"
@@ -51,6 +54,9 @@ int cmd_build(int argc, char **argv)
 			argc--;
 			i--;
 		}
+	int threads = 0;
+	if (drv_take_count("build", &argc, argv, "--threads", &threads) < 0)
+		return 2;
 	Options o;
 	int rc = drv_options("build", build_usage, argc, argv, &o);
 	if (rc)
@@ -88,6 +94,19 @@ int cmd_build(int argc, char **argv)
 		arena_free(a);
 		return rc;
 	}
+	if (strcmp(emit, "llvm") != 0) {
+		/* the mappings on threads, each in its own module (cpu/object.c) */
+		CpuJob *jobs;
+		int failed, n = cpu_jobs(a, &d, p, o.kernel, o.mapping, o.specialize, &jobs, &failed);
+		char msg[512];
+		rc = n && !failed ? 0 : 1;
+		if (n && !cpu_object(jobs, n, threads, strcmp(emit, "asm") == 0, o.output, msg, sizeof msg)) {
+			fprintf(stderr, "sysc build: error: %s\n", msg);
+			rc = 2;
+		}
+		arena_free(a);
+		return rc;
+	}
 	char *err = NULL;
 	LLVMTargetMachineRef tm = cpu_target(&err);
 	if (!tm) {
@@ -100,13 +119,7 @@ int cmd_build(int argc, char **argv)
 	LLVMModuleRef mod = cpu_compile(a, &d, p, o.kernel, o.mapping, o.specialize, ctx, tm, &nk, &failed);
 	rc = mod && !failed ? 0 : 1;
 	if (mod) {
-		bool bad;
-		if (strcmp(emit, "llvm") == 0)
-			bad = LLVMPrintModuleToFile(mod, o.output, &err);
-		else
-			bad = LLVMTargetMachineEmitToFile(tm, mod, o.output, strcmp(emit, "asm") == 0 ? LLVMAssemblyFile : LLVMObjectFile,
-			                                  &err);
-		if (bad) {
+		if (LLVMPrintModuleToFile(mod, o.output, &err)) {
 			fprintf(stderr, "sysc build: error: cannot write '%s': %s\n", o.output, err ? err : "");
 			rc = 2;
 		}

@@ -108,6 +108,34 @@ static bool starts(const char *s, const char *prefix, const char **rest)
 	return true;
 }
 
+int drv_take_count(const char *cmd, int *argc, char **argv, const char *name, int *value)
+{
+	size_t n = strlen(name);
+	for (int i = 1; i < *argc; i++) {
+		const char *v = NULL;
+		int used = 1;
+		if (strcmp(argv[i], name) == 0 && i + 1 < *argc) {
+			v = argv[i + 1];
+			used = 2;
+		} else if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
+			v = argv[i] + n + 1;
+		}
+		if (!v)
+			continue;
+		char *end;
+		long x = strtol(v, &end, 10);
+		if (*v == 0 || *end || x < 1 || x > 4096) {
+			fprintf(stderr, "sysc %s: error: %s takes a count from 1 to 4096, not '%s'\n", cmd, name, v);
+			return -1;
+		}
+		*value = (int)x;
+		memmove(&argv[i], &argv[i + used], sizeof(char *) * (size_t)(*argc - i - used + 1));
+		*argc -= used;
+		return 1;
+	}
+	return 0;
+}
+
 int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, Options *o)
 {
 	memset(o, 0, sizeof *o);

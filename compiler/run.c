@@ -429,42 +429,14 @@ static uint64_t fresh_seed(void)
 	return ((uint64_t)ts.tv_sec * 1000003u) ^ (uint64_t)ts.tv_nsec;
 }
 
-/* Takes "--bench N" and "--threads N" out of argv (the other options are shared). */
-static int take_int_option(int *argc, char **argv, const char *name, int *value)
-{
-	size_t n = strlen(name);
-	for (int i = 1; i < *argc; i++) {
-		const char *v = NULL;
-		int used = 1;
-		if (strcmp(argv[i], name) == 0 && i + 1 < *argc) {
-			v = argv[i + 1];
-			used = 2;
-		} else if (strncmp(argv[i], name, n) == 0 && argv[i][n] == '=') {
-			v = argv[i] + n + 1;
-		}
-		if (!v)
-			continue;
-		char *end;
-		long x = strtol(v, &end, 10);
-		if (*v == 0 || *end || x < 1 || x > 4096) {
-			fprintf(stderr, "sysc run: error: %s takes a count from 1 to 4096, not '%s'\n", name, v);
-			return -1;
-		}
-		*value = (int)x;
-		memmove(&argv[i], &argv[i + used], sizeof(char *) * (size_t)(*argc - i - used + 1));
-		*argc -= used;
-		return 1;
-	}
-	return 0;
-}
-
 int cmd_run(int argc, char **argv)
 {
 	Options o;
 	int bench = 1, threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (threads < 1)
 		threads = 1;
-	if (take_int_option(&argc, argv, "--bench", &bench) < 0 || take_int_option(&argc, argv, "--threads", &threads) < 0)
+	if (drv_take_count("run", &argc, argv, "--bench", &bench) < 0 ||
+	    drv_take_count("run", &argc, argv, "--threads", &threads) < 0)
 		return 2;
 	int rc = drv_options("run", run_usage, argc, argv, &o);
 	if (rc)

@@ -763,6 +763,9 @@ typedef struct {
 
 /* Parses a command's options; 0 to go on, -1 after --help, else an exit status. */
 int drv_options(const char *cmd, const char *usage, int argc, char **argv, Options *o);
+/* Takes "NAME N" or "NAME=N" (a count from 1 to 4096) out of argv before drv_options
+ * sees it: 1 when found, 0 when absent, -1 (reported) when N is not a count. */
+int drv_take_count(const char *cmd, int *argc, char **argv, const char *name, int *value);
 /* Reads, parses and checks the input spec. NULL (after reporting) on failure. */
 Program *drv_load(Arena *a, Diag *d, const Options *o);
 /* After drv_load failed: frees the arena and gives the exit status, 2 when the input

@@ -81,6 +81,9 @@ typedef struct {
 	int64_t rowc[URE_MAXL]; /* PE coordinates of the row, per space row (with pmin) */
 	LLVMValueRef cur[MAXV][MAXROWS];
 	LLVMValueRef hist[MAXV][MAXTAU][MAXROWS];
+	/* pass()'s registers after a step, and at the head of its time loop (here, not on
+	 * the stack: 256 KiB each) */
+	LLVMValueRef next[MAXV][MAXTAU][MAXROWS], hist_loop[MAXV][MAXTAU][MAXROWS];
 	LLVMValueRef carry[MAXV][MAXROWS]; /* registers across inner iterations (allocas) */
 	LLVMValueRef inner_count;
 	LLVMValueRef spill[MAXV];
@@ -989,7 +992,7 @@ static void pass(Cg *g)
 {
 	const Ure *u = g->u;
 	const LoopProg *lp = g->lp;
-	static LLVMValueRef next[MAXV][MAXTAU][MAXROWS];
+	LLVMValueRef(*next)[MAXTAU][MAXROWS] = g->next, (*hist_loop)[MAXTAU][MAXROWS] = g->hist_loop;
 	LLVMValueRef zero = zero_vec(g);
 	if (g->npk)
 		refill_panels(g);
@@ -1006,7 +1009,7 @@ static void pass(Cg *g)
 		step_inner(g);
 		shift_state(g, next);
 	} else {
-		memcpy(next, g->hist, sizeof next);
+		memcpy(next, g->hist, sizeof g->next);
 	}
 	/* the steps between (every step, without peeling) */
 	LLVMValueRef t1 = peel ? LLVMBuildAdd(g->b, g->t0, ci64(g, 1), "") : g->t0;
@@ -1026,8 +1029,7 @@ static void pass(Cg *g)
 				LLVMAddIncoming(g->hist[v][k][r], &next[v][k][r], &pre, 1);
 			}
 	LLVMValueRef t_loop = g->t;
-	LLVMValueRef hist_loop[MAXV][MAXTAU][MAXROWS];
-	memcpy(hist_loop, g->hist, sizeof hist_loop);
+	memcpy(hist_loop, g->hist, sizeof g->hist_loop);
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, peel ? LLVMIntSLT : LLVMIntSLE, g->t, g->t1, ""), body, exit);
 	LLVMPositionBuilderAtEnd(g->b, body);
 	step_inner(g);
@@ -1053,7 +1055,7 @@ static void pass(Cg *g)
 	LLVMBasicBlockRef last = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "last");
 	LLVMBuildCondBr(g->b, LLVMBuildICmp(g->b, LLVMIntSGT, g->t1, g->t0, ""), last, done);
 	LLVMPositionBuilderAtEnd(g->b, last);
-	memcpy(g->hist, hist_loop, sizeof hist_loop);
+	memcpy(g->hist, hist_loop, sizeof g->hist);
 	g->t = g->t1;
 	step_inner(g);
 	if (g->state) {

@@ -2,6 +2,7 @@
  * compile.c: the host pipeline for a checked program, in order:
  *   map_build (legality) -> lower_map (loop IR) -> cpu_emit (LLVM IR)
  *   -> link the kernels into one module -> lg_optimize (O3 for the host CPU).
+ * (object.c runs the last steps on threads, one module per mapping.)
  * A mapping that cannot be compiled is reported and left out; *failed counts them.
  */
 #include "cpu.h"
@@ -12,74 +13,84 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The loop IR of mapping m, or NULL (reported) where the host cannot compile it. */
+static const LoopProg *prepare(Arena *a, Diag *d, Mapping *m, const char *specialize)
+{
+	Map *mp = map_build(a, d, ure_lower(a, m->kernel), m);
+	if (!mp)
+		return NULL;
+	const char *why = NULL;
+	LoopProg *lp = lower_map(a, mp, NULL, NULL, &why);
+	if (!lp) {
+		fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s\n", m->name,
+		        m->kernel->name, why);
+		return NULL;
+	}
+	char err[160];
+	if (!lower_specialize(lp, specialize, err, sizeof err)) {
+		fprintf(stderr, "sysc: error: --specialize: %s\n", err);
+		return NULL;
+	}
+	/* element types: inputs f32, f16, bf16 or FP8; outputs and arithmetic f32, f16 or bf16 */
+	const char *bad = NULL;
+	for (Tensor *t = m->kernel->tensors; t && !bad; t = t->next) {
+		bool in_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16 || t->type == TY_FP8E4M3 ||
+		             t->type == TY_FP8E5M2;
+		bool out_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16;
+		if (t->dir == TENSOR_IN ? !in_ok : !out_ok)
+			bad = arena_printf(a, "%s tensor '%s' is %s", t->dir == TENSOR_IN ? "input" : "output", t->name,
+			                   type_name(t->type));
+	}
+	for (int v = 0; v < lp->u->nvars && !bad; v++) {
+		Type t = lp->u->vars[v].type;
+		if (!lp->dead[v] && t != TY_F32 && t != TY_F16 && t != TY_BF16)
+			bad = arena_printf(a, "recurrence '%s' computes in %s", lp->u->vars[v].name, type_name(t));
+	}
+	if (bad) {
+		fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s "
+		                "(it takes f32, f16, bf16 and FP8 inputs, and computes in f32, f16 or bf16)\n",
+		        m->name, m->kernel->name, bad);
+		return NULL;
+	}
+	return lp;
+}
+
+int cpu_jobs(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
+             CpuJob **jobs, int *failed)
+{
+	int n = 0, max = 0;
+	*failed = 0;
+	for (Mapping *m = p->mappings; m; m = m->next)
+		max++;
+	*jobs = ARENA_ARRAY(a, CpuJob, max ? max : 1);
+	for (Mapping *m = p->mappings; m; m = m->next) {
+		if ((mapping && strcmp(mapping, m->name) != 0) || (kernel && strcmp(kernel, m->kernel->name) != 0))
+			continue;
+		const LoopProg *lp = prepare(a, d, m, specialize);
+		if (!lp) {
+			(*failed)++;
+			continue;
+		}
+		(*jobs)[n++] = (CpuJob){lp, cpu_symbol(a, lp->mp)};
+	}
+	if (!n && !*failed)
+		fprintf(stderr, "sysc: error: no mapping to compile%s%s\n", mapping ? " named " : "", mapping ? mapping : "");
+	return n;
+}
+
 LLVMModuleRef cpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
                           const char *specialize, LLVMContextRef ctx, LLVMTargetMachineRef tm, int *nkernels,
                           int *failed)
 {
-	LLVMModuleRef mod = NULL;
-	*nkernels = 0;
-	*failed = 0;
-	bool ok = true;
-	for (Mapping *m = p->mappings; m; m = m->next) {
-		if ((mapping && strcmp(mapping, m->name) != 0) || (kernel && strcmp(kernel, m->kernel->name) != 0))
-			continue;
-		Map *mp = map_build(a, d, ure_lower(a, m->kernel), m);
-		if (!mp) {
-			(*failed)++;
-			continue;
-		}
-		const char *why = NULL;
-		LoopProg *lp = lower_map(a, mp, NULL, NULL, &why);
-		if (!lp) {
-			fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s\n", m->name,
-			        m->kernel->name, why);
-			(*failed)++;
-			continue;
-		}
-		char err[160];
-		if (!lower_specialize(lp, specialize, err, sizeof err)) {
-			fprintf(stderr, "sysc: error: --specialize: %s\n", err);
-			(*failed)++;
-			continue;
-		}
-		/* element types: inputs f32, f16, bf16 or FP8; outputs and arithmetic f32, f16 or bf16 */
-		const char *bad = NULL;
-		for (Tensor *t = m->kernel->tensors; t && !bad; t = t->next) {
-			bool in_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16 || t->type == TY_FP8E4M3 ||
-			             t->type == TY_FP8E5M2;
-			bool out_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16;
-			if (t->dir == TENSOR_IN ? !in_ok : !out_ok)
-				bad = arena_printf(a, "%s tensor '%s' is %s", t->dir == TENSOR_IN ? "input" : "output", t->name,
-				                   type_name(t->type));
-		}
-		for (int v = 0; v < lp->u->nvars && !bad; v++) {
-			Type t = lp->u->vars[v].type;
-			if (!lp->dead[v] && t != TY_F32 && t != TY_F16 && t != TY_BF16)
-				bad = arena_printf(a, "recurrence '%s' computes in %s", lp->u->vars[v].name, type_name(t));
-		}
-		if (bad) {
-			fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s "
-			                "(it takes f32, f16, bf16 and FP8 inputs, and computes in f32, f16 or bf16)\n",
-			        m->name, m->kernel->name, bad);
-			(*failed)++;
-			continue;
-		}
-		LLVMModuleRef one = cpu_emit(a, lp, ctx, cpu_symbol(a, mp));
-		if (!mod) {
-			mod = one;
-		} else if (LLVMLinkModules2(mod, one)) {
-			fprintf(stderr, "sysc: internal error: linking kernel '%s' failed\n", m->name);
-			ok = false;
-		}
-		(*nkernels)++;
-	}
-	if (!ok || !mod) {
-		if (mod)
-			LLVMDisposeModule(mod);
-		if (ok && !*failed)
-			fprintf(stderr, "sysc: error: no mapping to compile%s%s\n", mapping ? " named " : "", mapping ? mapping : "");
+	CpuJob *jobs;
+	int n = cpu_jobs(a, d, p, kernel, mapping, specialize, &jobs, failed);
+	*nkernels = n;
+	if (!n)
 		return NULL;
-	}
+	LLVMModuleRef mod = cpu_emit(a, jobs[0].lp, ctx, jobs[0].sym);
+	for (int i = 1; i < n; i++)
+		if (LLVMLinkModules2(mod, cpu_emit(a, jobs[i].lp, ctx, jobs[i].sym)))
+			sysc_bug("linking kernel '%s' failed", jobs[i].sym);
 	char *err = NULL;
 	if (!lg_optimize(mod, tm, &err)) {
 		fprintf(stderr, "sysc: internal error: the generated module is invalid: %s\n", err ? err : "");

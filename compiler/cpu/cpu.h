@@ -26,6 +26,24 @@ char *cpu_desc(Arena *a, const LoopProg *lp, const char *target);
 LLVMModuleRef cpu_emit(Arena *a, const LoopProg *lp, LLVMContextRef ctx, const char *sym);
 LLVMTargetMachineRef cpu_target(char **err);
 
+/* A mapping ready for code generation: its loop IR and symbol prefix. */
+typedef struct {
+	const LoopProg *lp;
+	const char *sym;
+} CpuJob;
+
+/* The mappings of kernel `kernel` (or of all kernels; or the one named) that the host
+ * can compile, in the spec's order, with the sizes `specialize` names as constants;
+ * the others are reported on stderr and counted in *failed. */
+int cpu_jobs(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
+             CpuJob **jobs, int *failed);
+
+/* Writes the object file (or its assembly text) of the n jobs to path, each compiled
+ * in its own LLVM context on one of `threads` threads (0: one per core); the same
+ * bytes for any number of threads. False with a message in err. */
+bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, const char *path, char *err,
+                size_t errlen);
+
 /* Compiles the mappings of kernel `kernel` (or of all kernels; or the one named)
  * for the host into one module in ctx, with the sizes `specialize` names ("R=3,S=3",
  * or NULL) as constants. Mappings that cannot be compiled are reported on stderr

@@ -14,6 +14,7 @@ LLVMTargetMachineRef cpu_target(char **err)
 	if (!ready) {
 		LLVMInitializeNativeTarget();
 		LLVMInitializeNativeAsmPrinter();
+		LLVMInitializeNativeAsmParser(); /* object.c assembles the mappings' texts */
 		ready = true;
 	}
 	char *triple = LLVMGetDefaultTargetTriple();

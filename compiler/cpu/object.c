@@ -1,0 +1,196 @@
+/*
+ * object.c: the host's object file, its mappings compiled side by side.
+ *
+ * LLVM compiles modules of separate contexts concurrently, but its C API has no
+ * parallel code generation for one module. So each mapping's module is generated,
+ * optimised and compiled to assembly text in a context of its own, on a worker
+ * thread; the texts are joined in the spec's order, their local labels renamed apart
+ * (every module numbers its .LBB0_1 and .LCPI0_0 from 0), and LLVM's assembler turns
+ * the whole into one object, given as the module-level assembly of an empty module:
+ * the instructions direct object emission writes, and the same bytes for any number
+ * of threads.
+ */
+#include "cpu.h"
+#include "llvmgen.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+	const CpuJob *jobs;
+	int n;
+	atomic_int next;
+	char **text; /* each job's assembly (malloc'd), or NULL where it failed */
+	size_t *len;
+	char **err; /* where it failed, why (malloc'd) */
+} Work;
+
+static char *copy_message(const char *what, char *llvm_msg)
+{
+	size_t n = strlen(what) + (llvm_msg ? strlen(llvm_msg) : 0) + 3;
+	char *s = malloc(n);
+	if (s)
+		snprintf(s, n, "%s: %s", what, llvm_msg ? llvm_msg : "");
+	LLVMDisposeMessage(llvm_msg);
+	return s;
+}
+
+static void compile_one(Work *w, int i)
+{
+	char *msg = NULL;
+	LLVMTargetMachineRef tm = cpu_target(&msg);
+	if (!tm) {
+		w->err[i] = copy_message("no LLVM target for this machine", msg);
+		return;
+	}
+	LLVMContextRef ctx = LLVMContextCreate();
+	Arena *a = arena_new();
+	LLVMModuleRef mod = cpu_emit(a, w->jobs[i].lp, ctx, w->jobs[i].sym);
+	LLVMMemoryBufferRef mb = NULL;
+	if (!lg_optimize(mod, tm, &msg))
+		w->err[i] = copy_message("the generated module is invalid", msg);
+	else if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMAssemblyFile, &msg, &mb))
+		w->err[i] = copy_message("code generation failed", msg);
+	if (mb) {
+		w->len[i] = LLVMGetBufferSize(mb);
+		w->text[i] = malloc(w->len[i] + 1);
+		if (w->text[i])
+			memcpy(w->text[i], LLVMGetBufferStart(mb), w->len[i]);
+		LLVMDisposeMemoryBuffer(mb);
+	}
+	LLVMDisposeModule(mod);
+	LLVMContextDispose(ctx);
+	LLVMDisposeTargetMachine(tm);
+	arena_free(a);
+}
+
+static void *worker(void *arg)
+{
+	Work *w = arg;
+	for (int i; (i = atomic_fetch_add(&w->next, 1)) < w->n;)
+		compile_one(w, i);
+	return NULL;
+}
+
+static bool label_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+}
+
+/* Appends module k's assembly s[0..n) to b with each local label .LX renamed .L<k>_X
+ * (outside strings and comments); only the first module keeps its .file line. */
+static void append_renamed(Buf *b, const char *s, size_t n, int k)
+{
+	bool str = false, comment = false;
+	size_t from = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (comment) {
+			comment = c != '\n';
+		} else if (str) {
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				str = false;
+		} else if (c == '"') {
+			str = true;
+		} else if (c == '#') {
+			comment = true;
+		} else if (k > 0 && c == '\t' && (i == 0 || s[i - 1] == '\n') && strncmp(s + i, "\t.file\t", 7) == 0) {
+			buf_printf(b, "%.*s", (int)(i - from), s + from);
+			while (i < n && s[i] != '\n')
+				i++;
+			from = i + 1;
+		} else if (c == '.' && i + 1 < n && s[i + 1] == 'L' && (i == 0 || !label_char(s[i - 1]))) {
+			buf_printf(b, "%.*s.L%d_", (int)(i - from), s + from, k);
+			from = i + 2;
+			i++;
+		}
+	}
+	if (from < n)
+		buf_printf(b, "%.*s", (int)(n - from), s + from);
+}
+
+static bool write_file(const char *path, const char *data, size_t n, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
+		snprintf(err, errlen, "cannot write '%s'", path);
+		return false;
+	}
+	return true;
+}
+
+bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, const char *path, char *err,
+                size_t errlen)
+{
+	char *msg = NULL;
+	LLVMTargetMachineRef tm = cpu_target(&msg); /* also readies LLVM's targets, once */
+	if (!tm) {
+		snprintf(err, errlen, "no LLVM target for this machine: %s", msg ? msg : "");
+		LLVMDisposeMessage(msg);
+		return false;
+	}
+	if (threads <= 0)
+		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads > n)
+		threads = n;
+	Work w = {jobs, n, 0, calloc((size_t)n, sizeof(char *)), calloc((size_t)n, sizeof(size_t)),
+	          calloc((size_t)n, sizeof(char *))};
+	if (!w.text || !w.len || !w.err)
+		sysc_bug("out of memory");
+	pthread_t tid[64];
+	int started = 0;
+	pthread_attr_t attr;
+	pthread_attr_init(&attr);
+	pthread_attr_setstacksize(&attr, 16u << 20); /* LLVM's code generation recurses deeply */
+	for (int i = 1; i < threads && i < 64; i++)
+		if (pthread_create(&tid[started], &attr, worker, &w) == 0)
+			started++;
+	pthread_attr_destroy(&attr);
+	worker(&w);
+	for (int i = 0; i < started; i++)
+		pthread_join(tid[i], NULL);
+
+	bool ok = true;
+	Buf all = {0};
+	for (int i = 0; i < n && ok; i++) {
+		if (w.err[i] || !w.text[i]) {
+			snprintf(err, errlen, "mapping %s: %s", jobs[i].sym, w.err[i] ? w.err[i] : "out of memory");
+			ok = false;
+		} else {
+			append_renamed(&all, w.text[i], w.len[i], i);
+		}
+	}
+	if (ok && assembly) {
+		ok = write_file(path, all.data, all.len, err, errlen);
+	} else if (ok) {
+		LLVMContextRef ctx = LLVMContextCreate();
+		LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("sysc", ctx);
+		char *triple = LLVMGetTargetMachineTriple(tm);
+		LLVMSetTarget(mod, triple);
+		LLVMDisposeMessage(triple);
+		LLVMSetModuleInlineAsm2(mod, all.data, all.len);
+		if (LLVMTargetMachineEmitToFile(tm, mod, (char *)path, LLVMObjectFile, &msg)) {
+			snprintf(err, errlen, "cannot write '%s': %s", path, msg ? msg : "");
+			LLVMDisposeMessage(msg);
+			ok = false;
+		}
+		LLVMDisposeModule(mod);
+		LLVMContextDispose(ctx);
+	}
+	buf_free(&all);
+	for (int i = 0; i < n; i++) {
+		free(w.text[i]);
+		free(w.err[i]);
+	}
+	free(w.text);
+	free(w.len);
+	free(w.err);
+	LLVMDisposeTargetMachine(tm);
+	return ok;
+}
