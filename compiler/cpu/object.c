@@ -135,20 +135,20 @@ bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, const cha
 		LLVMDisposeMessage(msg);
 		return false;
 	}
+	enum { MAXTHREADS = 64 };
 	if (threads <= 0)
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	if (threads > n)
-		threads = n;
+	threads = threads < 1 ? 1 : threads > n ? n : threads > MAXTHREADS ? MAXTHREADS : threads;
 	Work w = {jobs, n, 0, calloc((size_t)n, sizeof(char *)), calloc((size_t)n, sizeof(size_t)),
 	          calloc((size_t)n, sizeof(char *))};
 	if (!w.text || !w.len || !w.err)
 		sysc_bug("out of memory");
-	pthread_t tid[64];
+	pthread_t tid[MAXTHREADS];
 	int started = 0;
 	pthread_attr_t attr;
 	pthread_attr_init(&attr);
 	pthread_attr_setstacksize(&attr, 16u << 20); /* LLVM's code generation recurses deeply */
-	for (int i = 1; i < threads && i < 64; i++)
+	for (int i = 1; i < threads; i++)
 		if (pthread_create(&tid[started], &attr, worker, &w) == 0)
 			started++;
 	pthread_attr_destroy(&attr);
