@@ -1049,6 +1049,12 @@ static void pass_both(void *arg)
 	GpuCg *g = arg;
 	bool any;
 	LLVMValueRef full = lg_full_tile(&g->lf, &any);
+	/* Where the steps have inner loops (whose edge copy loads at clamped coordinates,
+	 * as cheap as the full one), arrays that share a warp take the same copy: a full
+	 * and an edge array in one warp ran both copies one after the other (conv2d 3x3
+	 * N=1: 0.108 -> 0.073 ms; the GEMMs ran slower with the vote: docs/backends.md). */
+	if (any && g->lp->ninner && g->lay.per_group > 1 && g->lay.width < 32 && g->tg->warp_all)
+		full = g->tg->warp_all(g, full);
 	/* Known issue: on PoCL (the local-memory exchange's device), the full-tile copy of
 	 * conv1d's inputs_stay gives wrong results where the edge copy, doing the same with
 	 * more checks, is right; until that is understood, local-memory kernels run the

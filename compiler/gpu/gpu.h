@@ -82,6 +82,10 @@ struct GpuTarget {
 	 * copy_wait returns when this thread's copies have landed (GpuOptions.async_copy). */
 	void (*copy_async)(GpuCg *g, LLVMValueRef dst, LLVMValueRef src, LLVMValueRef ok);
 	void (*copy_wait)(GpuCg *g);
+	/* Whether c (uniform in each array) holds in every array of the thread's warp, for
+	 * branches that arrays sharing a warp must take together (PTX, where arrays narrower
+	 * than a warp share one); NULL where an array is a whole sub-group. */
+	LLVMValueRef (*warp_all)(GpuCg *g, LLVMValueRef c);
 	/* Marks fn as a kernel launched as lay says (threads per group, registers). */
 	void (*kernel_attrs)(GpuCg *g, LLVMValueRef fn, const GpuLayout *lay, int subgroup);
 	/* Writes the optimised module (descs: the kernels' description texts, n of them) as

@@ -89,6 +89,13 @@ static void copy_wait(GpuCg *g)
 	gpu_intrinsic(g, "llvm.nvvm.cp.async.wait.all", NULL, 0, NULL, 0);
 }
 
+/* vote.all over the threads still running (arrays past the last work item have left) */
+static LLVMValueRef warp_all(GpuCg *g, LLVMValueRef c)
+{
+	LLVMValueRef args[2] = {gpu_intrinsic(g, "llvm.nvvm.activemask", NULL, 0, NULL, 0), c};
+	return gpu_intrinsic(g, "llvm.nvvm.vote.all.sync", NULL, 0, args, 2);
+}
+
 static LLVMValueRef shuffle(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVMValueRef lane)
 {
 	(void)lane;
@@ -176,6 +183,7 @@ const GpuTarget ptx_target = {
 	.array_sync = array_sync,
 	.copy_async = copy_async,
 	.copy_wait = copy_wait,
+	.warp_all = warp_all,
 	.kernel_attrs = kernel_attrs,
 	.emit = emit,
 	.emit_asm = emit_asm,
