@@ -10,6 +10,8 @@
 #include <llvm-c/Core.h>
 #include <llvm-c/TargetMachine.h>
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +42,15 @@ static const char build_usage[] =
 	"                    double-buffered, on sm_80 and newer); see docs/backends.md.\n"
 	"                    The default for ptx on sm_80 and newer; --no-stage-panels\n"
 	"                    reads them in place\n";
+
+static bool write_file(const char *path, const char *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		return false;
+	bool ok = fwrite(data, 1, n, f) == n;
+	return fclose(f) == 0 && ok;
+}
 
 int cmd_build(int argc, char **argv)
 {
@@ -98,12 +109,17 @@ int cmd_build(int argc, char **argv)
 		/* the mappings on threads, each in its own module (cpu/object.c) */
 		CpuJob *jobs;
 		int failed, n = cpu_jobs(a, &d, p, o.kernel, o.mapping, o.specialize, &jobs, &failed);
-		char msg[512];
+		char msg[512], *data = NULL;
+		size_t len = 0;
 		rc = n && !failed ? 0 : 1;
-		if (n && !cpu_object(jobs, n, threads, strcmp(emit, "asm") == 0, o.output, msg, sizeof msg)) {
+		if (n && !cpu_object(jobs, n, threads, strcmp(emit, "asm") == 0, &data, &len, msg, sizeof msg)) {
 			fprintf(stderr, "sysc build: error: %s\n", msg);
 			rc = 2;
+		} else if (n && !write_file(o.output, data, len)) {
+			fprintf(stderr, "sysc build: error: cannot write '%s': %s\n", o.output, strerror(errno));
+			rc = 2;
 		}
+		free(data);
 		arena_free(a);
 		return rc;
 	}

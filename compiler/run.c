@@ -299,25 +299,23 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 			return false;
 		}
 	} else {
-	char *err = NULL;
-	LLVMTargetMachineRef tm = cpu_target(&err);
-	if (!tm) {
-		printf("  host: no target machine: %s\n", err ? err : "");
-		sysrt_context_destroy(rt);
-		return false;
+	/* the mappings compiled side by side into one object (cpu/object.c), which the
+	 * runtime links */
+	CpuJob *jobs;
+	nk = cpu_jobs(a, d, p, u->k->name, o->mapping, o->specialize, &jobs, &failed);
+	char msg[512], *obj = NULL;
+	size_t len = 0;
+	if (nk && !cpu_object(jobs, nk, 0, false, &obj, &len, msg, sizeof msg)) {
+		printf("  host: %s\n", msg);
+		nk = 0;
 	}
-	LLVMContextRef ctx = LLVMContextCreate();
-	LLVMModuleRef mod = cpu_compile(a, d, p, u->k->name, o->mapping, o->specialize, ctx, tm, &nk, &failed);
 	tcompile = now_s() - t0;
-	LLVMDisposeTargetMachine(tm);
-	if (!mod) {
-		LLVMContextDispose(ctx);
+	if (!nk) {
 		sysrt_context_destroy(rt);
 		return false;
 	}
-	st = sysrt_module_load_llvm(dev, mod, &module);
-	LLVMDisposeModule(mod);
-	LLVMContextDispose(ctx);
+	st = sysrt_module_load_memory(dev, obj, len, "kernels.o", &module);
+	free(obj);
 	if (st != SYSRT_OK) {
 		printf("  host: the runtime refused the module: %s\n", rt ? sysrt_last_error(rt) : sysrt_status_str(st));
 		sysrt_context_destroy(rt);

@@ -38,10 +38,10 @@ typedef struct {
 int cpu_jobs(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
              CpuJob **jobs, int *failed);
 
-/* Writes the object file (or its assembly text) of the n jobs to path, each compiled
- * in its own LLVM context on one of `threads` threads (0: one per core); the same
- * bytes for any number of threads. False with a message in err. */
-bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, const char *path, char *err,
+/* The object file (or its assembly text) of the n jobs, each compiled in its own LLVM
+ * context on one of `threads` threads (0: one per core), in *data (malloc'd, *len
+ * bytes); the same bytes for any number of threads. False with a message in err. */
+bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, char **data, size_t *len, char *err,
                 size_t errlen);
 
 /* Compiles the mappings of kernel `kernel` (or of all kernels; or the one named)

@@ -8,7 +8,7 @@
  * (every module numbers its .LBB0_1 and .LCPI0_0 from 0), and LLVM's assembler turns
  * the whole into one object, given as the module-level assembly of an empty module:
  * the instructions direct object emission writes, and the same bytes for any number
- * of threads.
+ * of threads. A single mapping is compiled straight to an object (no text between).
  */
 #include "cpu.h"
 #include "llvmgen.h"
@@ -24,7 +24,8 @@ typedef struct {
 	const CpuJob *jobs;
 	int n;
 	atomic_int next;
-	char **text; /* each job's assembly (malloc'd), or NULL where it failed */
+	LLVMCodeGenFileType kind; /* assembly; an object where there is one job */
+	char **text; /* each job's output (malloc'd), or NULL where it failed */
 	size_t *len;
 	char **err; /* where it failed, why (malloc'd) */
 } Work;
@@ -53,7 +54,7 @@ static void compile_one(Work *w, int i)
 	LLVMMemoryBufferRef mb = NULL;
 	if (!lg_optimize(mod, tm, &msg))
 		w->err[i] = copy_message("the generated module is invalid", msg);
-	else if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMAssemblyFile, &msg, &mb))
+	else if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, w->kind, &msg, &mb))
 		w->err[i] = copy_message("code generation failed", msg);
 	if (mb) {
 		w->len[i] = LLVMGetBufferSize(mb);
@@ -115,17 +116,34 @@ static void append_renamed(Buf *b, const char *s, size_t n, int k)
 		buf_printf(b, "%.*s", (int)(n - from), s + from);
 }
 
-static bool write_file(const char *path, const char *data, size_t n, char *err, size_t errlen)
+/* The object of the joined assembly: module-level assembly of an empty module. */
+static bool assemble(LLVMTargetMachineRef tm, const Buf *text, char **data, size_t *len, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "wb");
-	if (!f || fwrite(data, 1, n, f) != n || fclose(f) != 0) {
-		snprintf(err, errlen, "cannot write '%s'", path);
-		return false;
+	LLVMContextRef ctx = LLVMContextCreate();
+	LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("sysc", ctx);
+	char *triple = LLVMGetTargetMachineTriple(tm), *msg = NULL;
+	LLVMSetTarget(mod, triple);
+	LLVMDisposeMessage(triple);
+	LLVMSetModuleInlineAsm2(mod, text->data, text->len);
+	LLVMMemoryBufferRef mb;
+	bool ok = !LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &mb);
+	if (ok) {
+		*len = LLVMGetBufferSize(mb);
+		*data = malloc(*len ? *len : 1);
+		if (!*data)
+			sysc_bug("out of memory");
+		memcpy(*data, LLVMGetBufferStart(mb), *len);
+		LLVMDisposeMemoryBuffer(mb);
+	} else {
+		snprintf(err, errlen, "assembling the kernels failed: %s", msg ? msg : "");
 	}
-	return true;
+	LLVMDisposeMessage(msg);
+	LLVMDisposeModule(mod);
+	LLVMContextDispose(ctx);
+	return ok;
 }
 
-bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, const char *path, char *err,
+bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, char **data, size_t *len, char *err,
                 size_t errlen)
 {
 	char *msg = NULL;
@@ -139,7 +157,7 @@ bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, const cha
 	if (threads <= 0)
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	threads = threads < 1 ? 1 : threads > n ? n : threads > MAXTHREADS ? MAXTHREADS : threads;
-	Work w = {jobs, n, 0, calloc((size_t)n, sizeof(char *)), calloc((size_t)n, sizeof(size_t)),
+	Work w = {jobs, n, 0, n == 1 && !assembly ? LLVMObjectFile : LLVMAssemblyFile, calloc((size_t)n, sizeof(char *)), calloc((size_t)n, sizeof(size_t)),
 	          calloc((size_t)n, sizeof(char *))};
 	if (!w.text || !w.len || !w.err)
 		sysc_bug("out of memory");
@@ -157,31 +175,24 @@ bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, const cha
 		pthread_join(tid[i], NULL);
 
 	bool ok = true;
-	Buf all = {0};
-	for (int i = 0; i < n && ok; i++) {
+	for (int i = 0; i < n && ok; i++)
 		if (w.err[i] || !w.text[i]) {
 			snprintf(err, errlen, "mapping %s: %s", jobs[i].sym, w.err[i] ? w.err[i] : "out of memory");
 			ok = false;
-		} else {
-			append_renamed(&all, w.text[i], w.len[i], i);
 		}
-	}
-	if (ok && assembly) {
-		ok = write_file(path, all.data, all.len, err, errlen);
+	Buf all = {0};
+	if (ok && n == 1) { /* one job's output as it is */
+		*data = w.text[0], *len = w.len[0];
+		w.text[0] = NULL;
 	} else if (ok) {
-		LLVMContextRef ctx = LLVMContextCreate();
-		LLVMModuleRef mod = LLVMModuleCreateWithNameInContext("sysc", ctx);
-		char *triple = LLVMGetTargetMachineTriple(tm);
-		LLVMSetTarget(mod, triple);
-		LLVMDisposeMessage(triple);
-		LLVMSetModuleInlineAsm2(mod, all.data, all.len);
-		if (LLVMTargetMachineEmitToFile(tm, mod, (char *)path, LLVMObjectFile, &msg)) {
-			snprintf(err, errlen, "cannot write '%s': %s", path, msg ? msg : "");
-			LLVMDisposeMessage(msg);
-			ok = false;
+		for (int i = 0; i < n; i++)
+			append_renamed(&all, w.text[i], w.len[i], i);
+		if (assembly) {
+			*data = all.data, *len = all.len;
+			all = (Buf){0};
+		} else {
+			ok = assemble(tm, &all, data, len, err, errlen);
 		}
-		LLVMDisposeModule(mod);
-		LLVMContextDispose(ctx);
 	}
 	buf_free(&all);
 	for (int i = 0; i < n; i++) {
