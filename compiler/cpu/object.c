@@ -25,7 +25,7 @@ typedef struct {
 	int n;
 	atomic_int next;
 	LLVMCodeGenFileType kind; /* assembly; an object where there is one job */
-	char **text; /* each job's output (malloc'd), or NULL where it failed */
+	char **text; /* each job's output (malloc'd), NULL where it failed */
 	size_t *len;
 	char **err; /* where it failed, why (malloc'd) */
 } Work;
@@ -34,9 +34,22 @@ static char *copy_message(const char *what, char *llvm_msg)
 {
 	size_t n = strlen(what) + (llvm_msg ? strlen(llvm_msg) : 0) + 3;
 	char *s = malloc(n);
-	if (s)
-		snprintf(s, n, "%s: %s", what, llvm_msg ? llvm_msg : "");
+	if (!s)
+		sysc_bug("out of memory");
+	snprintf(s, n, "%s: %s", what, llvm_msg ? llvm_msg : "");
 	LLVMDisposeMessage(llvm_msg);
+	return s;
+}
+
+/* The bytes of mb, copied (malloc'd); mb is disposed of. */
+static char *take_buffer(LLVMMemoryBufferRef mb, size_t *len)
+{
+	*len = LLVMGetBufferSize(mb);
+	char *s = malloc(*len ? *len : 1);
+	if (!s)
+		sysc_bug("out of memory");
+	memcpy(s, LLVMGetBufferStart(mb), *len);
+	LLVMDisposeMemoryBuffer(mb);
 	return s;
 }
 
@@ -56,13 +69,8 @@ static void compile_one(Work *w, int i)
 		w->err[i] = copy_message("the generated module is invalid", msg);
 	else if (LLVMTargetMachineEmitToMemoryBuffer(tm, mod, w->kind, &msg, &mb))
 		w->err[i] = copy_message("code generation failed", msg);
-	if (mb) {
-		w->len[i] = LLVMGetBufferSize(mb);
-		w->text[i] = malloc(w->len[i] + 1);
-		if (w->text[i])
-			memcpy(w->text[i], LLVMGetBufferStart(mb), w->len[i]);
-		LLVMDisposeMemoryBuffer(mb);
-	}
+	if (mb)
+		w->text[i] = take_buffer(mb, &w->len[i]);
 	LLVMDisposeModule(mod);
 	LLVMContextDispose(ctx);
 	LLVMDisposeTargetMachine(tm);
@@ -127,16 +135,10 @@ static bool assemble(LLVMTargetMachineRef tm, const Buf *text, char **data, size
 	LLVMSetModuleInlineAsm2(mod, text->data, text->len);
 	LLVMMemoryBufferRef mb;
 	bool ok = !LLVMTargetMachineEmitToMemoryBuffer(tm, mod, LLVMObjectFile, &msg, &mb);
-	if (ok) {
-		*len = LLVMGetBufferSize(mb);
-		*data = malloc(*len ? *len : 1);
-		if (!*data)
-			sysc_bug("out of memory");
-		memcpy(*data, LLVMGetBufferStart(mb), *len);
-		LLVMDisposeMemoryBuffer(mb);
-	} else {
+	if (ok)
+		*data = take_buffer(mb, len);
+	else
 		snprintf(err, errlen, "assembling the kernels failed: %s", msg ? msg : "");
-	}
 	LLVMDisposeMessage(msg);
 	LLVMDisposeModule(mod);
 	LLVMContextDispose(ctx);
@@ -157,8 +159,12 @@ bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, char **da
 	if (threads <= 0)
 		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
 	threads = threads < 1 ? 1 : threads > n ? n : threads > MAXTHREADS ? MAXTHREADS : threads;
-	Work w = {jobs, n, 0, n == 1 && !assembly ? LLVMObjectFile : LLVMAssemblyFile, calloc((size_t)n, sizeof(char *)), calloc((size_t)n, sizeof(size_t)),
-	          calloc((size_t)n, sizeof(char *))};
+	Work w = {.jobs = jobs,
+	          .n = n,
+	          .kind = n == 1 && !assembly ? LLVMObjectFile : LLVMAssemblyFile,
+	          .text = calloc((size_t)n, sizeof(char *)),
+	          .len = calloc((size_t)n, sizeof(size_t)),
+	          .err = calloc((size_t)n, sizeof(char *))};
 	if (!w.text || !w.len || !w.err)
 		sysc_bug("out of memory");
 	pthread_t tid[MAXTHREADS];
@@ -176,8 +182,8 @@ bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, char **da
 
 	bool ok = true;
 	for (int i = 0; i < n && ok; i++)
-		if (w.err[i] || !w.text[i]) {
-			snprintf(err, errlen, "mapping %s: %s", jobs[i].sym, w.err[i] ? w.err[i] : "out of memory");
+		if (w.err[i]) {
+			snprintf(err, errlen, "mapping %s: %s", jobs[i].sym, w.err[i]);
 			ok = false;
 		}
 	Buf all = {0};
