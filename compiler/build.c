@@ -43,15 +43,6 @@ static const char build_usage[] =
 	"                    The default for ptx on sm_80 and newer; --no-stage-panels\n"
 	"                    reads them in place\n";
 
-static bool write_file(const char *path, const char *data, size_t n)
-{
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return false;
-	bool ok = fwrite(data, 1, n, f) == n;
-	return fclose(f) == 0 && ok;
-}
-
 int cmd_build(int argc, char **argv)
 {
 	const char *target = "host", *gpu = NULL;

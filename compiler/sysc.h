@@ -50,6 +50,8 @@ void buf_free(Buf *b);
 
 /* Reads a whole file; NULL with errno set on failure. The text is NUL-terminated. */
 char *read_file(const char *path, size_t *len);
+/* Writes n bytes to path ("-": stdout); false with errno set where it could not. */
+bool write_file(const char *path, const void *data, size_t n);
 
 /* ---------------------------------------------------------------- diag.c */
 

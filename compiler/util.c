@@ -173,3 +173,16 @@ char *read_file(const char *path, size_t *len)
 		*len = n;
 	return s;
 }
+
+bool write_file(const char *path, const void *data, size_t n)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
+	if (!f)
+		return false;
+	errno = 0;
+	bool ok = !n || fwrite(data, 1, n, f) == n;
+	ok &= f == stdout ? fflush(f) == 0 : fclose(f) == 0;
+	if (!ok && !errno)
+		errno = EIO;
+	return ok;
+}

@@ -97,22 +97,6 @@ LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 	return mod;
 }
 
-static int write_out(const char *path, const Buf *b)
-{
-	FILE *f = strcmp(path, "-") == 0 ? stdout : fopen(path, "wb");
-	if (!f) {
-		fprintf(stderr, "sysc build: error: cannot write '%s': %s\n", path, strerror(errno));
-		return 2;
-	}
-	bool bad = b->len && fwrite(b->data, 1, b->len, f) != b->len;
-	bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
-	if (bad) {
-		fprintf(stderr, "sysc build: error: cannot write '%s'\n", path);
-		return 2;
-	}
-	return 0;
-}
-
 void gpu_stage(GpuOptions *o, int stage)
 {
 	o->stage = stage < 0 ? o->async_copy : stage;
@@ -159,10 +143,11 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 		if (!ok) {
 			fprintf(stderr, "sysc: internal error: %s could not emit the module: %s\n", tg->name, err ? err : "");
 			free(err);
+		} else if (!write_file(output, out.data, out.len)) {
+			fprintf(stderr, "sysc build: error: cannot write '%s': %s\n", output, strerror(errno));
+			rc = 2;
 		} else {
-			rc = write_out(output, &out);
-			if (!rc && failed)
-				rc = 1;
+			rc = failed ? 1 : 0;
 		}
 	}
 	buf_free(&out);
