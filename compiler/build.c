@@ -18,7 +18,7 @@
 static const char build_usage[] =
 	"usage: sysc build FILE.sys [--target=host|ptx|spirv] [--gpu=NAME] [--mapping NAME]\n"
 	"                  [--kernel NAME] [--specialize R=3,..] [--[no-]stage-panels]\n"
-	"                  [--emit=llvm|asm|obj] [--threads N] -o OUT\n"
+	"                  [--index-bits=32|64] [--emit=llvm|asm|obj] [--threads N] -o OUT\n"
 	"\n"
 	"Compiles the mappings of FILE.sys (every one, or those named) into one module of\n"
 	"kernels with the C ABI of docs/runtime.md: for each mapping M of kernel K,\n"
@@ -41,7 +41,10 @@ static const char build_usage[] =
 	"                    into shared memory a block of steps at a time (cp.async,\n"
 	"                    double-buffered, on sm_80 and newer); see docs/backends.md.\n"
 	"                    The default for ptx on sm_80 and newer; --no-stage-panels\n"
-	"                    reads them in place\n";
+	"                    reads them in place\n"
+	"  --index-bits=32   (ptx, spirv) offsets, indexes and time steps in 32 bits (the\n"
+	"                    default): the runtime refuses a launch where a tensor has\n"
+	"                    2^31 elements or more; --index-bits=64 for those\n";
 
 int cmd_build(int argc, char **argv)
 {
@@ -74,6 +77,10 @@ int cmd_build(int argc, char **argv)
 		        o.stage ? "" : "no-");
 		return 2;
 	}
+	if (o.index_bits && !tg) {
+		fprintf(stderr, "sysc build: error: --index-bits is for the GPU targets (--target=ptx|spirv)\n");
+		return 2;
+	}
 	if (gpu && !tg) {
 		fprintf(stderr, "sysc build: error: --gpu is for --target=ptx or spirv\n");
 		return 2;
@@ -92,7 +99,7 @@ int cmd_build(int argc, char **argv)
 	if (!p)
 		return drv_failed(a, &d);
 	if (tg) {
-		rc = gpu_build(a, &d, p, o.kernel, o.mapping, o.specialize, tg, gpu, o.stage, emit, o.output);
+		rc = gpu_build(a, &d, p, &o, tg, gpu, emit);
 		arena_free(a);
 		return rc;
 	}

@@ -188,6 +188,10 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 			o->stage = 1;
 		} else if (strcmp(a, "--no-stage-panels") == 0) {
 			o->stage = 0;
+		} else if (starts(a, "--index-bits=", &v)) {
+			if (strcmp(v, "32") != 0 && strcmp(v, "64") != 0)
+				return bad_usage(cmd, "--index-bits takes 32 or 64, not '%s'", v);
+			o->index_bits = atoi(v);
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
 		} else if (starts(a, "--color=", &v)) {

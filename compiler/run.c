@@ -29,7 +29,7 @@
 static const char run_usage[] =
 	"usage: sysc run FILE.sys [--device=host|cuda|opencl|level-zero|sim|interp] [--mapping NAME]\n"
 	"                [--kernel NAME] [--size M=..,N=..] [--specialize R=3,..] [--seed S]\n"
-	"                [--bench N] [--threads N] [--[no-]stage-panels]\n"
+	"                [--bench N] [--threads N] [--[no-]stage-panels] [--index-bits=32|64]\n"
 	"\n"
 	"Runs kernels on random inputs (uniform in [-1, 1), quantized to each tensor's\n"
 	"type) and checks the outputs:\n"
@@ -48,7 +48,7 @@ static const char run_usage[] =
 	"  --threads N       (host) worker threads (default: all cores)\n"
 	"  --specialize R=3  compile the kernels for these values of these sizes (constants\n"
 	"                    that LLVM unrolls and folds); other values are refused\n"
-	"  --[no-]stage-panels  (GPU devices) as for sysc build\n"
+	"  --[no-]stage-panels, --index-bits=32|64  (GPU devices) as for sysc build\n"
 	"Without --size, kernels run at their default sizes (those written in the kernel,\n"
 	"else small odd sizes that are not multiples of tile sizes). Without --seed, a\n"
 	"fresh seed is drawn and printed. Exits with status 1 on any mismatch.\n";
@@ -292,7 +292,7 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 	int nk = 0, failed = 0;
 	double t0 = now_s(), tcompile;
 	if (strcmp(device, "host") != 0) {
-		module = gpu_load(a, d, p, u->k->name, o->mapping, o->specialize, o->stage, rt, dev, &nk, &failed);
+		module = gpu_load(a, d, p, u->k->name, o, rt, dev, &nk, &failed);
 		tcompile = now_s() - t0;
 		if (!module) {
 			sysrt_context_destroy(rt);
@@ -451,6 +451,10 @@ int cmd_run(int argc, char **argv)
 	if (o.stage >= 0 && !gpu) {
 		fprintf(stderr, "sysc run: error: --%sstage-panels is for the GPU devices (cuda, opencl, level-zero)\n",
 		        o.stage ? "" : "no-");
+		return 2;
+	}
+	if (o.index_bits && !gpu) {
+		fprintf(stderr, "sysc run: error: --index-bits is for the GPU devices (cuda, opencl, level-zero)\n");
 		return 2;
 	}
 	Arena *a = arena_new();

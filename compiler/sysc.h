@@ -756,6 +756,7 @@ typedef struct {
 	const char *device;  /* --device=host|sim|interp */
 	const char *dump_after; /* --dump-after=PASS */
 	int stage;           /* GPU targets: --stage-panels 1, --no-stage-panels 0, else -1 */
+	int index_bits;      /* GPU targets: --index-bits=32|64, else 0 (32) */
 	uint64_t seed;
 	bool has_seed;
 	bool werror;

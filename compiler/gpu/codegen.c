@@ -33,7 +33,7 @@
 enum { MAXV = 64, MAXTAU = 8, MAXROWS = 64, MAXT = 64, MAXSHIFT = 256 };
 
 typedef struct {
-	LLVMValueRef x[URE_MAXL];  /* the point, per kernel loop (i64) */
+	LLVMValueRef x[URE_MAXL];  /* the point, per kernel loop (index type) */
 	LLVMValueRef ok[URE_MAXL]; /* i1: x[j] lies in its tile and the domain */
 	LLVMValueRef valid;        /* i1: all of them, on a lane of the array */
 } Point;
@@ -57,12 +57,14 @@ struct GpuCg {
 	LLVMBuilderRef b;
 	LLVMValueRef fn;
 	LLVMTypeRef i1, i32, i64, f32, gptr, voidt;
-	LLVMValueRef lane;    /* this thread's lane in its array (i64) */
+	LLVMTypeRef ix;       /* of indexes, offsets and time: i32, or i64 (--index-bits=64) */
+	LLVMValueRef lane;    /* this thread's lane in its array */
 	LLVMValueRef lane_ok; /* lane < lanes: false on the padding threads of a warp segment */
 	LLVMValueRef lds;     /* work-group memory of the local-memory shuffle */
 	LLVMValueRef size[AFF_MAXP];
 	LLVMValueRef tensor[MAXT];
 	LLVMValueRef tstride[MAXT][8];
+	LLVMValueRef tdim[MAXT][8];
 	LLVMValueRef bound[URE_MAXL];
 	LLVMValueRef ext[MAP_MAXL];
 	LLVMValueRef outer[MAP_MAXL];
@@ -157,9 +159,9 @@ LLVMValueRef gpu_local_lanes(GpuCg *g)
 
 /* ---- small helpers ---- */
 
-static LLVMValueRef ci64(GpuCg *g, int64_t v)
+static LLVMValueRef cix(GpuCg *g, int64_t v)
 {
-	return LLVMConstInt(g->i64, (unsigned long long)v, true);
+	return LLVMConstInt(g->ix, (unsigned long long)v, true);
 }
 
 static LLVMValueRef ci1(GpuCg *g, bool v)
@@ -209,7 +211,7 @@ static int tensor_index(GpuCg *g, const Tensor *t)
 static LLVMValueRef load_masked(GpuCg *g, LLVMValueRef base, LLVMValueRef off, LLVMValueRef mask, const char *name)
 {
 	if (!is_true(mask))
-		off = LLVMBuildSelect(g->b, mask, off, ci64(g, 0), "");
+		off = LLVMBuildSelect(g->b, mask, off, cix(g, 0), "");
 	LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, base, &off, 1, "");
 	LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, p, name);
 	LLVMSetAlignment(v, 4);
@@ -278,9 +280,9 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 		mask = and_(g, mask, pt->ok[j]);
 		LLVMValueRef in = clamp ? and_(g, pt->ok[j], g->lane_ok) : NULL;
 		if (in && !is_true(in))
-			at.x[j] = LLVMBuildSelect(g->b, in, pt->x[j], ci64(g, 0), "");
+			at.x[j] = LLVMBuildSelect(g->b, in, pt->x[j], cix(g, 0), "");
 	}
-	LLVMValueRef off = ci64(g, 0);
+	LLVMValueRef off = cix(g, 0);
 	int d = 0;
 	for (const Expr *a = e->args; a; a = a->next, d++)
 		off = add(g, off, mul(g, cg_expr(g, a, &at, mask), g->tstride[ti][d]));
@@ -302,7 +304,7 @@ static const LoopDep *find_dep(GpuCg *g, const Expr *ref)
  * the work item). */
 static LLVMValueRef spill_off(GpuCg *g, int v, const Point *x)
 {
-	LLVMValueRef off = ci64(g, 0);
+	LLVMValueRef off = cix(g, 0);
 	for (int j = 0; j < g->u->nloops; j++) {
 		if (j == g->lp->spill_fold[v])
 			continue;
@@ -310,7 +312,7 @@ static LLVMValueRef spill_off(GpuCg *g, int v, const Point *x)
 		for (int l = 0; l < g->mp->nloops; l++) {
 			const MapLoop *ml = &g->mp->loops[l];
 			if (ml->orig == j && ml->st < 0 && ml->parallel)
-				local = LLVMBuildSub(g->b, local, mul(g, ci64(g, ml->stride), g->outer[l]), "");
+				local = LLVMBuildSub(g->b, local, mul(g, cix(g, ml->stride), g->outer[l]), "");
 		}
 		off = add(g, off, mul(g, local, g->spill_stride[v][j]));
 	}
@@ -326,10 +328,10 @@ static LLVMValueRef tile_edge(GpuCg *g, int j, const Point *pt, bool last)
 		if (ml->orig == j && ml->st >= 0) {
 			LLVMValueRef r = pt->x[j];
 			if (ml->span)
-				r = LLVMBuildSRem(g->b, r, ci64(g, ml->span), "");
+				r = LLVMBuildSRem(g->b, r, cix(g, ml->span), "");
 			if (last)
-				return LLVMBuildICmp(g->b, LLVMIntSGE, r, ci64(g, (ml->span ? ml->span : 1) - ml->stride), "");
-			return LLVMBuildICmp(g->b, LLVMIntSLT, r, ci64(g, ml->stride), "");
+				return LLVMBuildICmp(g->b, LLVMIntSGE, r, cix(g, (ml->span ? ml->span : 1) - ml->stride), "");
+			return LLVMBuildICmp(g->b, LLVMIntSLT, r, cix(g, ml->stride), "");
 		}
 	}
 	return ci1(g, true); /* the loop runs around the array: every pass meets the next */
@@ -343,8 +345,8 @@ static LLVMValueRef shift(GpuCg *g, LLVMValueRef v, int64_t d)
 		if (g->shifted[i].src == v && g->shifted[i].d == d)
 			return g->shifted[i].v;
 	LLVMValueRef s = g->tg->shuffle(g, v, d, g->lay.width, g->lane);
-	LLVMValueRef from = LLVMBuildSub(g->b, g->lane, ci64(g, d), "");
-	LLVMValueRef in = LLVMBuildICmp(g->b, LLVMIntULT, from, ci64(g, g->lay.lanes), "");
+	LLVMValueRef from = LLVMBuildSub(g->b, g->lane, cix(g, d), "");
+	LLVMValueRef in = LLVMBuildICmp(g->b, LLVMIntULT, from, cix(g, g->lay.lanes), "");
 	s = LLVMBuildSelect(g->b, in, s, fzero(g), "shift");
 	if (g->nshifted < MAXSHIFT)
 		g->shifted[g->nshifted++] = (Shifted){v, d, s};
@@ -379,7 +381,7 @@ static LLVMValueRef cg_ref(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRe
 		Point y = *pt;
 		for (int j = 0; j < g->u->nloops; j++)
 			if (ld->dep->d[j])
-				y.x[j] = LLVMBuildSub(g->b, pt->x[j], ci64(g, ld->dep->d[j]), "");
+				y.x[j] = LLVMBuildSub(g->b, pt->x[j], cix(g, ld->dep->d[j]), "");
 		g->shift = ld->dep->d;
 		LLVMValueRef r = cg_expr(g, var->input, &y, mask);
 		g->shift = NULL;
@@ -394,7 +396,7 @@ static LLVMValueRef cg_ref(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRe
 		return linked;
 	Point y = *pt;
 	int j = ld->fold;
-	y.x[j] = LLVMBuildSub(g->b, pt->x[j], ci64(g, 1), "");
+	y.x[j] = LLVMBuildSub(g->b, pt->x[j], cix(g, 1), "");
 	LLVMValueRef cross = ld->link ? tile_edge(g, j, pt, false) : ci1(g, true);
 	LLVMValueRef fromspill = load_masked(g, g->spill[ld->var], spill_off(g, ld->var, &y), and_(g, and_(g, mask, pt->valid), cross), "spilled");
 	if (!ld->link)
@@ -411,7 +413,7 @@ static LLVMValueRef cg_expr(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 {
 	switch (e->kind) {
 	case EX_INT:
-		return ci64(g, e->ival);
+		return cix(g, e->ival);
 	case EX_FLOAT:
 		return LLVMConstReal(g->f32, (float)e->fval);
 	case EX_NAME:
@@ -526,11 +528,11 @@ static void make_point(GpuCg *g, Point *pt)
 	for (int c = 0; c < mp->n; c++) {
 		int l = mp->st[c];
 		LoopCoord k = lower_coord(g->lp, g->rowc, c, L);
-		w[l] = add(g, ci64(g, k.alpha), mul(g, ci64(g, k.gamma), g->t));
+		w[l] = add(g, cix(g, k.alpha), mul(g, cix(g, k.gamma), g->t));
 		if (k.beta)
-			w[l] = add(g, w[l], mul(g, g->lane, ci64(g, k.beta)));
+			w[l] = add(g, w[l], mul(g, g->lane, cix(g, k.beta)));
 		if (!k.proven) {
-			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, w[l], ci64(g, 0), ""),
+			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, w[l], cix(g, 0), ""),
 			                               LLVMBuildICmp(g->b, LLVMIntSLT, w[l], g->ext[l], ""), "");
 			ok[mp->loops[l].orig] = and_(g, ok[mp->loops[l].orig], in);
 		}
@@ -539,13 +541,13 @@ static void make_point(GpuCg *g, Point *pt)
 		if (mp->loops[l].st < 0)
 			w[l] = g->outer[l];
 	for (int j = 0; j < g->u->nloops; j++) {
-		LLVMValueRef x = ci64(g, 0);
+		LLVMValueRef x = cix(g, 0);
 		bool tiled = false;
 		for (int l = 0; l < mp->nloops; l++) {
 			if (mp->loops[l].orig != j)
 				continue;
 			tiled |= mp->loops[l].span != 0;
-			x = add(g, x, mul(g, w[l], ci64(g, mp->loops[l].stride)));
+			x = add(g, x, mul(g, w[l], cix(g, mp->loops[l].stride)));
 		}
 		pt->x[j] = x;
 		if (tiled && !g->full)
@@ -581,7 +583,7 @@ static void store_outputs(GpuCg *g, int v, const Point *pt)
 		}
 		LLVMValueRef val = to_float(g, cg_expr(g, e->rhs, pt, m));
 		int ti = tensor_index(g, e->tensor);
-		LLVMValueRef off = ci64(g, 0);
+		LLVMValueRef off = cix(g, 0);
 		int d = 0;
 		for (const Expr *l = e->lhs; l; l = l->next, d++)
 			off = add(g, off, mul(g, pt->x[l->sym->index], g->tstride[ti][d]));
@@ -687,21 +689,21 @@ static int64_t stage_slot(GpuCg *g, int p)
 /* the step's block in the pass, (t - tmin) / width, and its place in it, mod width */
 static LLVMValueRef stage_block(GpuCg *g)
 {
-	return LLVMBuildUDiv(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lay.width), "");
+	return LLVMBuildUDiv(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), cix(g, g->lay.width), "");
 }
 
 static LLVMValueRef stage_step(GpuCg *g)
 {
-	return LLVMBuildURem(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), ci64(g, g->lay.width), "");
+	return LLVMBuildURem(g->b, LLVMBuildSub(g->b, g->t, g->tmin, ""), cix(g, g->lay.width), "");
 }
 
 /* the first slot of a block's buffer (two alternate where copies are asynchronous) */
 static LLVMValueRef stage_buffer(GpuCg *g, int p, LLVMValueRef block)
 {
 	if (!g->o->async_copy)
-		return ci64(g, 0);
-	LLVMValueRef odd = LLVMBuildURem(g->b, block, ci64(g, 2), "");
-	return mul(g, odd, ci64(g, g->lay.width * g->stage_stride[p]));
+		return cix(g, 0);
+	LLVMValueRef odd = LLVMBuildURem(g->b, block, cix(g, 2), "");
+	return mul(g, odd, cix(g, g->lay.width * g->stage_stride[p]));
 }
 
 static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
@@ -711,15 +713,16 @@ static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
 		return NULL;
 	LLVMValueRef off;
 	if (g->stage_j >= 0)
-		off = add(g, g->stage_at[p], ci64(g, g->stage_j * g->stage_stride[p] + stage_slot(g, p)));
+		off = add(g, g->stage_at[p], cix(g, g->stage_j * g->stage_stride[p] + stage_slot(g, p)));
 	else
-		off = add(g, add(g, stage_buffer(g, p, stage_block(g)), mul(g, stage_step(g), ci64(g, g->stage_stride[p]))),
-		          ci64(g, stage_slot(g, p)));
+		off = add(g, add(g, stage_buffer(g, p, stage_block(g)), mul(g, stage_step(g), cix(g, g->stage_stride[p]))),
+		          cix(g, stage_slot(g, p)));
 	return LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &off, 1, ""), "staged");
 }
 
-/* The offset in its tensor of panel p's element for the current row at step g->t. */
-static LLVMValueRef panel_offset(GpuCg *g, int p)
+/* The offset in its tensor of panel p's element for the current row at step g->t,
+ * and its index along each dimension in idx. */
+static LLVMValueRef panel_offset(GpuCg *g, int p, LLVMValueRef *idx)
 {
 	const Expr *e = g->lp->panels[p].e;
 	int ti = tensor_index(g, e->sym->tensor);
@@ -727,12 +730,22 @@ static LLVMValueRef panel_offset(GpuCg *g, int p)
 	make_point(g, &pt);
 	for (int j = 0; j < g->u->nloops; j++)
 		if (g->lp->panels[p].d[j])
-			pt.x[j] = LLVMBuildSub(g->b, pt.x[j], ci64(g, g->lp->panels[p].d[j]), "");
-	LLVMValueRef off = ci64(g, 0);
+			pt.x[j] = LLVMBuildSub(g->b, pt.x[j], cix(g, g->lp->panels[p].d[j]), "");
+	LLVMValueRef off = cix(g, 0);
 	int d = 0;
-	for (const Expr *a = e->args; a; a = a->next, d++)
-		off = add(g, off, mul(g, cg_expr(g, a, &pt, ci1(g, true)), g->tstride[ti][d]));
+	for (const Expr *a = e->args; a; a = a->next, d++) {
+		idx[d] = cg_expr(g, a, &pt, ci1(g, true));
+		off = add(g, off, mul(g, idx[d], g->tstride[ti][d]));
+	}
 	return off;
+}
+
+/* lo += min(0, span), hi += max(0, span) */
+static void widen(GpuCg *g, LLVMValueRef span, LLVMValueRef *lo, LLVMValueRef *hi)
+{
+	LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, span, cix(g, 0), "");
+	*lo = add(g, *lo, LLVMBuildSelect(g->b, neg, span, cix(g, 0), ""));
+	*hi = add(g, *hi, LLVMBuildSelect(g->b, neg, cix(g, 0), span, ""));
 }
 
 /* The copy loop of panel p over its slots (offset off0 + the slot's coordinates times
@@ -744,12 +757,12 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
 	const LoopProg *lp = g->lp;
 	const Expr *e = lp->panels[p].e;
 	int ti = tensor_index(g, e->sym->tensor);
-	LgLoop l = lg_loop_begin(&g->lf, ci64(g, 0), ci64(g, slots - 1), "slot");
+	LgLoop l = lg_loop_begin(&g->lf, cix(g, 0), cix(g, slots - 1), "slot");
 	LLVMValueRef off = off0, rem = l.iv;
 	for (int i = lp->nregdims - 1; i >= 0; i--) {
 		if (!g->stage_moves[p][i])
 			continue;
-		LLVMValueRef ext = ci64(g, lp->pext[lp->regdim[i]]);
+		LLVMValueRef ext = cix(g, lp->pext[lp->regdim[i]]);
 		off = add(g, off, mul(g, LLVMBuildURem(g->b, rem, ext, ""), delta[i]));
 		rem = LLVMBuildUDiv(g->b, rem, ext, "");
 	}
@@ -757,7 +770,7 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
 	LLVMValueRef at = add(g, buf, l.iv);
 	LLVMValueRef dst = LLVMBuildGEP2(g->b, g->f32, g->stage[p], &at, 1, "");
 	if (g->o->async_copy) {
-		LLVMValueRef o = lim ? LLVMBuildSelect(g->b, in, off, ci64(g, 0), "") : off;
+		LLVMValueRef o = lim ? LLVMBuildSelect(g->b, in, off, cix(g, 0), "") : off;
 		g->tg->copy_async(g, dst, LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, ""), in);
 	} else {
 		LLVMBuildStore(g->b, load_masked(g, g->tensor[ti], off, in, e->name), dst);
@@ -773,8 +786,11 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
  * offset is affine in the slot's row coordinates, so the loop keeps the first slot's
  * offset and one step per coordinate live across the time loop, where unrolled copies
  * would keep one offset per slot (registers the steps need). A thread whose elements
- * all lie inside the tensor (their offsets' least and greatest, from the signs of the
- * steps) and whose step is live copies them without a check each. */
+ * all lie inside the tensor and whose step is live copies them without a check each:
+ * their indexes' least and greatest along each dimension, from the signs of the steps,
+ * lie inside its extent. (Indexes, not offsets: the offset of a point off the tensor
+ * may wrap around 32 bits, an index cannot; outside that test a wrapped offset only
+ * fills a slot no PE reads.) */
 static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 {
 	const LoopProg *lp = g->lp;
@@ -784,25 +800,29 @@ static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 	for (int p = 0; p < g->nstage; p++) {
 		int ti = tensor_index(g, lp->panels[p].e->sym->tensor);
 		/* the first slot (row 0) and the step along each register dimension it moves on */
+		int rank = lp->panels[p].e->sym->tensor->rank;
 		set_row(g, 0);
-		LLVMValueRef off0 = panel_offset(g, p), delta[URE_MAXL], lo = off0, hi = off0;
+		LLVMValueRef idx0[8], idx[8], lo[8], hi[8];
+		LLVMValueRef off0 = panel_offset(g, p, idx0), delta[URE_MAXL];
+		for (int d = 0; d < rank; d++)
+			lo[d] = hi[d] = idx0[d];
 		int64_t rowstep = 1, slots = 1;
 		for (int i = lp->nregdims - 1; i >= 0; i--) {
 			int64_t ext = lp->pext[lp->regdim[i]];
 			if (g->stage_moves[p][i]) {
 				set_row(g, rowstep);
-				delta[i] = LLVMBuildSub(g->b, panel_offset(g, p), off0, "");
+				delta[i] = LLVMBuildSub(g->b, panel_offset(g, p, idx), off0, "");
 				slots *= ext;
-				LLVMValueRef span = mul(g, delta[i], ci64(g, ext - 1));
-				LLVMValueRef neg = LLVMBuildICmp(g->b, LLVMIntSLT, span, ci64(g, 0), "");
-				lo = add(g, lo, LLVMBuildSelect(g->b, neg, span, ci64(g, 0), ""));
-				hi = add(g, hi, LLVMBuildSelect(g->b, neg, ci64(g, 0), span, ""));
+				for (int d = 0; d < rank; d++)
+					widen(g, mul(g, LLVMBuildSub(g->b, idx[d], idx0[d], ""), cix(g, ext - 1)), &lo[d], &hi[d]);
 			}
 			rowstep *= ext;
 		}
-		LLVMValueRef buf = add(g, stage_buffer(g, p, block), mul(g, g->lane, ci64(g, g->stage_stride[p])));
-		LLVMValueRef inside = and_(g, live, and_(g, LLVMBuildICmp(g->b, LLVMIntSGE, lo, ci64(g, 0), ""),
-		                                         LLVMBuildICmp(g->b, LLVMIntSLT, hi, g->tlen[ti], "")));
+		LLVMValueRef buf = add(g, stage_buffer(g, p, block), mul(g, g->lane, cix(g, g->stage_stride[p])));
+		LLVMValueRef inside = live;
+		for (int d = 0; d < rank; d++)
+			inside = and_(g, inside, and_(g, LLVMBuildICmp(g->b, LLVMIntSGE, lo[d], cix(g, 0), ""),
+			                              LLVMBuildICmp(g->b, LLVMIntSLT, hi[d], g->tdim[ti][d], "")));
 		LLVMBasicBlockRef fast = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "copy_inside");
 		LLVMBasicBlockRef checked = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "copy_checked");
 		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "copy_done");
@@ -811,7 +831,7 @@ static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 		copy_slots(g, p, off0, delta, slots, buf, NULL);
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, checked);
-		copy_slots(g, p, off0, delta, slots, buf, LLVMBuildSelect(g->b, live, g->tlen[ti], ci64(g, 0), ""));
+		copy_slots(g, p, off0, delta, slots, buf, LLVMBuildSelect(g->b, live, g->tlen[ti], cix(g, 0), ""));
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, done);
 	}
@@ -840,7 +860,7 @@ static void stage_fill(GpuCg *g)
 	if (!g->nstage)
 		return;
 	int w = g->lay.width;
-	LLVMBasicBlockRef done = if_begin(g, LLVMBuildICmp(g->b, LLVMIntEQ, stage_step(g), ci64(g, 0), ""), "stage");
+	LLVMBasicBlockRef done = if_begin(g, LLVMBuildICmp(g->b, LLVMIntEQ, stage_step(g), cix(g, 0), ""), "stage");
 	LLVMValueRef block = stage_block(g);
 	g->tg->array_sync(g, w); /* every thread has read the previous block */
 	if (!g->o->async_copy) {
@@ -852,9 +872,9 @@ static void stage_fill(GpuCg *g)
 		if_end(g, first);
 		g->tg->copy_wait(g); /* this block has landed */
 		g->tg->array_sync(g, w); /* for every thread; and the other buffer is free */
-		LLVMValueRef t1 = add(g, g->t, ci64(g, w));
+		LLVMValueRef t1 = add(g, g->t, cix(g, w));
 		LLVMBasicBlockRef next = if_begin(g, LLVMBuildICmp(g->b, LLVMIntSLE, t1, g->tmax, ""), "stage_next");
-		stage_copy(g, t1, add(g, block, ci64(g, 1)));
+		stage_copy(g, t1, add(g, block, cix(g, 1)));
 		if_end(g, next);
 	}
 	if_end(g, done);
@@ -889,11 +909,11 @@ static void stage_setup(GpuCg *g, const char *sym, LLVMValueRef tid)
 	LLVMSetLinkage(mem, LLVMInternalLinkage);
 	LLVMSetInitializer(mem, LLVMGetPoison(type));
 	LLVMSetAlignment(mem, 16);
-	LLVMValueRef base = ci64(g, 0);
+	LLVMValueRef base = cix(g, 0);
 	if (g->lay.per_group > 1)
-		base = mul(g, LLVMBuildUDiv(g->b, tid, ci64(g, g->lay.width), ""), ci64(g, per_array));
+		base = mul(g, LLVMBuildUDiv(g->b, tid, cix(g, g->lay.width), ""), cix(g, per_array));
 	for (int p = 0; p < lp->npanels; p++) {
-		LLVMValueRef o = add(g, base, ci64(g, at[p]));
+		LLVMValueRef o = add(g, base, cix(g, at[p]));
 		g->stage[p] = LLVMBuildGEP2(g->b, g->f32, mem, &o, 1, "panel");
 	}
 	g->nstage = lp->npanels;
@@ -929,7 +949,7 @@ static LLVMValueRef state_loop(GpuCg *g, LLVMValueRef from, LLVMIntPredicate pre
 	LLVMBasicBlockRef exit = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "time_done");
 	LLVMBuildBr(g->b, head);
 	LLVMPositionBuilderAtEnd(g->b, head);
-	LLVMValueRef t = LLVMBuildPhi(g->b, g->i64, "t");
+	LLVMValueRef t = LLVMBuildPhi(g->b, g->ix, "t");
 	LLVMAddIncoming(t, &from, &pre, 1);
 	for (int v = 0; v < u->nvars; v++)
 		for (int k = 0; k < lp->maxtau[v]; k++)
@@ -949,7 +969,7 @@ static LLVMValueRef state_loop(GpuCg *g, LLVMValueRef from, LLVMIntPredicate pre
 				LLVMAddIncoming(hist[v][k][r], &g->next[v][k][r], &latch, 1);
 	/* t never wraps; said only in staged passes, whose PTX is what was measured (the
 	 * others' is byte for byte what it was before this loop had a helper) */
-	LLVMValueRef tn = g->nstage ? LLVMBuildNSWAdd(g->b, t, ci64(g, stride), "") : add(g, t, ci64(g, stride));
+	LLVMValueRef tn = g->nstage ? LLVMBuildNSWAdd(g->b, t, cix(g, stride), "") : add(g, t, cix(g, stride));
 	LLVMAddIncoming(t, &tn, &latch, 1);
 	LLVMValueRef br = LLVMBuildBr(g->b, head);
 	LLVMPositionBuilderAtEnd(g->b, exit);
@@ -981,7 +1001,7 @@ static void block_of_steps(GpuCg *g)
 	for (int p = 0; p < g->nstage; p++)
 		g->stage_at[p] = stage_buffer(g, p, block);
 	for (int j = 0; j < g->lay.width; j++) {
-		g->t = LLVMBuildNSWAdd(g->b, t0, ci64(g, j), "");
+		g->t = LLVMBuildNSWAdd(g->b, t0, cix(g, j), "");
 		g->stage_j = j;
 		LLVMValueRef before_last = LLVMBuildICmp(g->b, LLVMIntSLT, g->t, g->tmax, "");
 		gpu_intrinsic(g, "llvm.assume", NULL, 0, &before_last, 1);
@@ -1016,9 +1036,9 @@ static void pass(GpuCg *g)
 		shift_state(g, g->next);
 		memcpy(g->hist, g->next, sizeof g->hist);
 	}
-	LLVMValueRef t1 = peel ? add(g, g->tmin, ci64(g, 1)) : g->tmin;
+	LLVMValueRef t1 = peel ? add(g, g->tmin, cix(g, 1)) : g->tmin;
 	if (g->nstage) {
-		LLVMValueRef w = ci64(g, g->lay.width), first_end = add(g, g->tmin, w);
+		LLVMValueRef w = cix(g, g->lay.width), first_end = add(g, g->tmin, w);
 		first_end = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, first_end, g->tmax, ""), first_end, g->tmax, "");
 		state_loop(g, t1, LLVMIntSLT, first_end, 1, one_step);
 		state_loop(g, g->t, LLVMIntSLE, LLVMBuildNSWSub(g->b, g->tmax, w, ""), g->lay.width, block_of_steps);
@@ -1163,6 +1183,23 @@ static Affine span_of(const Map *mp, int l)
 	return ml->span ? aff_const(ml->span) : mp->u->bound[ml->orig];
 }
 
+/* A bound on the magnitude of every coordinate, index and time step the kernel
+ * computes in 32 bits: the points it touches lie within a tile and a pass's time span
+ * of the domain, so four times the extents of the loops and the time range, and a
+ * constant for the tiles and the skew, leave room to spare. */
+static Affine index_bound(GpuCg *g)
+{
+	const Map *mp = g->mp;
+	Affine b = aff_const(0);
+	for (int j = 0; j < g->u->nloops; j++)
+		b = aff_add(b, g->u->bound[j]);
+	for (int c = 0; c < mp->n; c++) {
+		int64_t s = g->lp->T[mp->n - 1][c];
+		b = aff_add(b, aff_scale(span_of(mp, mp->st[c]), s < 0 ? -s : s));
+	}
+	return aff_add(aff_scale(b, 4), aff_const(1 << 20));
+}
+
 static char *describe(GpuCg *g, const char *sym)
 {
 	const Map *mp = g->mp;
@@ -1178,6 +1215,11 @@ static char *describe(GpuCg *g, const char *sym)
 			print_affine(&b, span_of(mp, l), np);
 			buf_printf(&b, "\n");
 		}
+	if (!g->o->index64) {
+		buf_printf(&b, "gpu-index32");
+		print_affine(&b, index_bound(g), np);
+		buf_printf(&b, "\n");
+	}
 	for (int v = 0; v < g->u->nvars; v++) {
 		if (!lp->spilled[v])
 			continue;
@@ -1238,52 +1280,56 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	}
 	int si = 0;
 	for (const Ident *q = u->k->params; q; q = q->next, si++) {
-		g->size[si] = LLVMGetParam(g->fn, (unsigned)p++);
-		LLVMSetValueName2(g->size[si], q->name, strlen(q->name));
+		LLVMValueRef v = LLVMGetParam(g->fn, (unsigned)p++);
+		LLVMSetValueName2(v, q->name, strlen(q->name));
+		g->size[si] = LLVMBuildTrunc(g->b, v, g->ix, "");
 		if (lp->fixed.v[si]) /* specialized: a constant (the runtime checks the value passed) */
-			g->size[si] = ci64(g, lp->fixed.v[si]);
+			g->size[si] = cix(g, lp->fixed.v[si]);
 	}
 	LLVMValueRef scr = scratch ? LLVMGetParam(g->fn, (unsigned)p++) : NULL;
 	LLVMValueRef first = LLVMGetParam(g->fn, (unsigned)p++);
 	LLVMSetValueName2(first, "first_item", 10);
-	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->i64, mp, g->size, g->bound, g->ext, g->outer, g->lp, true};
+	first = LLVMBuildTrunc(g->b, first, g->ix, "");
+	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->ix, mp, g->size, g->bound, g->ext, g->outer, g->lp, true};
 	lg_extents(&g->lf);
 	ti = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
-		LLVMValueRef s = ci64(g, 1);
+		LLVMValueRef s = cix(g, 1);
 		Expr *dims[8];
 		int d = 0;
 		for (Expr *x = t->dims; x; x = x->next)
 			dims[d++] = x;
 		for (int k = t->rank - 1; k >= 0; k--) {
 			g->tstride[ti][k] = s;
-			s = mul(g, s, lg_affine(&g->lf, aff_of_expr(dims[k], u->k)));
+			g->tdim[ti][k] = lg_affine(&g->lf, aff_of_expr(dims[k], u->k));
+			s = mul(g, s, g->tdim[ti][k]);
 		}
 		g->tlen[ti] = s;
 	}
 	/* the time range of a pass */
-	g->tmin = ci64(g, 0);
-	g->tmax = ci64(g, 0);
+	g->tmin = cix(g, 0);
+	g->tmax = cix(g, 0);
 	for (int c = 0; c < mp->n; c++) {
 		int64_t s = lp->T[mp->n - 1][c];
 		if (!s)
 			continue;
-		LLVMValueRef v = mul(g, ci64(g, s), LLVMBuildSub(g->b, g->ext[mp->st[c]], ci64(g, 1), ""));
+		LLVMValueRef v = mul(g, cix(g, s), LLVMBuildSub(g->b, g->ext[mp->st[c]], cix(g, 1), ""));
 		if (s < 0)
 			g->tmin = add(g, g->tmin, v);
 		else
 			g->tmax = add(g, g->tmax, v);
 	}
 	/* this thread: its lane and its work item */
-	LLVMValueRef tid = g->tg->thread_id(g), gid = g->tg->group_id(g);
-	LLVMValueRef width = ci64(g, g->lay.width);
+	LLVMValueRef tid = LLVMBuildZExt(g->b, g->tg->thread_id(g), g->ix, "");
+	LLVMValueRef gid = LLVMBuildZExt(g->b, g->tg->group_id(g), g->ix, "");
+	LLVMValueRef width = cix(g, g->lay.width);
 	g->lane = g->lay.per_group == 1 ? tid : LLVMBuildURem(g->b, tid, width, "lane");
-	g->lane_ok = g->lay.width > g->lay.lanes ? LLVMBuildICmp(g->b, LLVMIntULT, g->lane, ci64(g, g->lay.lanes), "") : ci1(g, true);
+	g->lane_ok = g->lay.width > g->lay.lanes ? LLVMBuildICmp(g->b, LLVMIntULT, g->lane, cix(g, g->lay.lanes), "") : ci1(g, true);
 	stage_setup(g, sym, tid);
-	LLVMValueRef item = add(g, first, mul(g, gid, ci64(g, g->lay.per_group)));
+	LLVMValueRef item = add(g, first, mul(g, gid, cix(g, g->lay.per_group)));
 	if (g->lay.per_group > 1)
 		item = add(g, item, LLVMBuildUDiv(g->b, tid, width, ""));
-	LLVMValueRef count = ci64(g, 1);
+	LLVMValueRef count = cix(g, 1);
 	for (int l = 0; l < mp->nloops; l++)
 		if (mp->loops[l].st < 0 && mp->loops[l].parallel)
 			count = mul(g, count, g->ext[l]);
@@ -1297,12 +1343,12 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	lg_items(&g->lf, item);
 	/* spill slices: this work item's part of the scratch buffer, one per variable */
 	if (scratch) {
-		LLVMValueRef base = ci64(g, 0);
+		LLVMValueRef base = cix(g, 0);
 		LLVMValueRef at[MAXV];
 		for (int v = 0; v < u->nvars; v++) {
 			if (!lp->spilled[v])
 				continue;
-			LLVMValueRef s = ci64(g, 1);
+			LLVMValueRef s = cix(g, 1);
 			for (int j = u->nloops - 1; j >= 0; j--) {
 				if (j == lp->spill_fold[v])
 					continue;
@@ -1310,7 +1356,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 				LLVMValueRef e = g->bound[j];
 				for (int l = 0; l < mp->nloops; l++)
 					if (mp->loops[l].orig == j && mp->loops[l].st < 0 && mp->loops[l].parallel)
-						e = ci64(g, mp->loops[l].stride);
+						e = cix(g, mp->loops[l].stride);
 				s = mul(g, s, e);
 			}
 			at[v] = base;
@@ -1347,6 +1393,7 @@ char *gpu_emit(Arena *a, const LoopProg *lp, const GpuTarget *tg, const GpuOptio
 	g->i1 = LLVMInt1TypeInContext(g->ctx);
 	g->i32 = LLVMInt32TypeInContext(g->ctx);
 	g->i64 = LLVMInt64TypeInContext(g->ctx);
+	g->ix = o->index64 ? g->i64 : g->i32;
 	g->f32 = LLVMFloatTypeInContext(g->ctx);
 	g->gptr = LLVMPointerTypeInContext(g->ctx, tg->global_as);
 	g->voidt = LLVMVoidTypeInContext(g->ctx);

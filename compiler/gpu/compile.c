@@ -97,13 +97,14 @@ LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 	return mod;
 }
 
-void gpu_stage(GpuOptions *o, int stage)
+void gpu_choose(GpuOptions *o, const Options *opt)
 {
-	o->stage = stage < 0 ? o->async_copy : stage;
+	o->stage = opt->stage < 0 ? o->async_copy : opt->stage;
+	o->index64 = opt->index_bits == 64;
 }
 
-int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-              const GpuTarget *tg, const char *gpu, int stage, const char *emit, const char *output)
+int gpu_build(Arena *a, Diag *d, Program *p, const Options *opt, const GpuTarget *tg, const char *gpu,
+              const char *emit)
 {
 	GpuOptions o;
 	char why[256];
@@ -111,7 +112,7 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 		fprintf(stderr, "sysc build: error: %s\n", why);
 		return 2;
 	}
-	gpu_stage(&o, stage);
+	gpu_choose(&o, opt);
 	char *err = NULL;
 	LLVMTargetMachineRef tm = gpu_machine(tg, &o, &err);
 	if (!tm) {
@@ -122,7 +123,8 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 	LLVMContextRef ctx = LLVMContextCreate();
 	char **descs;
 	int nk = 0, failed = 0, rc = 1;
-	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, mapping, specialize, tg, &o, ctx, &descs, &nk, &failed);
+	LLVMModuleRef mod = gpu_compile(a, d, p, opt->kernel, opt->mapping, opt->specialize, tg, &o, ctx, &descs, &nk,
+	                                &failed);
 	Buf out = {0};
 	if (mod && !lg_optimize(mod, tm, &err)) {
 		fprintf(stderr, "sysc: internal error: the generated module is invalid: %s\n", err ? err : "");
@@ -143,8 +145,8 @@ int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *map
 		if (!ok) {
 			fprintf(stderr, "sysc: internal error: %s could not emit the module: %s\n", tg->name, err ? err : "");
 			free(err);
-		} else if (!write_file(output, out.data, out.len)) {
-			fprintf(stderr, "sysc build: error: cannot write '%s': %s\n", output, strerror(errno));
+		} else if (!write_file(opt->output, out.data, out.len)) {
+			fprintf(stderr, "sysc build: error: cannot write '%s': %s\n", opt->output, strerror(errno));
 			rc = 2;
 		} else {
 			rc = failed ? 1 : 0;

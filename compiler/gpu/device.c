@@ -17,8 +17,8 @@
 #include <string.h>
 
 /* The module for tg with the given --gpu profile, in memory; NULL after a message. */
-static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-                 int stage, const GpuTarget *tg, const char *gpu, Buf *out, int *nkernels, int *failed)
+static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const Options *opt, const GpuTarget *tg,
+                 const char *gpu, Buf *out, int *nkernels, int *failed)
 {
 	GpuOptions o;
 	char why[256];
@@ -26,7 +26,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 		printf("  %s\n", why);
 		return false;
 	}
-	gpu_stage(&o, stage);
+	gpu_choose(&o, opt);
 	char *err = NULL;
 	LLVMTargetMachineRef tm = gpu_machine(tg, &o, &err);
 	if (!tm) {
@@ -36,7 +36,7 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 	}
 	LLVMContextRef ctx = LLVMContextCreate();
 	char **descs;
-	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, mapping, specialize, tg, &o, ctx, &descs, nkernels, failed);
+	LLVMModuleRef mod = gpu_compile(a, d, p, kernel, opt->mapping, opt->specialize, tg, &o, ctx, &descs, nkernels, failed);
 	bool ok = mod != NULL;
 	if (ok && !lg_optimize(mod, tm, &err)) {
 		printf("  internal error: the generated module is invalid: %s\n", err ? err : "");
@@ -54,8 +54,8 @@ static bool emit(Arena *a, Diag *d, Program *p, const char *kernel, const char *
 	return ok;
 }
 
-SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-                      int stage, SysrtContext *rt, SysrtDevice *dev, int *nkernels, int *failed)
+SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const Options *opt, SysrtContext *rt,
+                      SysrtDevice *dev, int *nkernels, int *failed)
 {
 	SysrtDeviceInfo info;
 	if (sysrt_device_info(dev, &info) != SYSRT_OK)
@@ -75,7 +75,7 @@ SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const c
 	SysrtModule *module = NULL;
 	for (int i = 0; i < 2 && profiles[i] && !module; i++) {
 		Buf out = {0};
-		if (!emit(a, d, p, kernel, mapping, specialize, stage, tg, profiles[i], &out, nkernels, failed)) {
+		if (!emit(a, d, p, kernel, opt, tg, profiles[i], &out, nkernels, failed)) {
 			buf_free(&out);
 			return NULL;
 		}

@@ -51,6 +51,8 @@ typedef struct {
 	int group_threads;  /* threads per group (PTX blocks); 0: one array per group */
 	bool async_copy;    /* copy_async and copy_wait work (PTX cp.async: sm_80 and newer) */
 	bool stage;         /* stage the loop IR's panels in local memory (--stage-panels) */
+	bool index64;       /* indexes in 64 bits (--index-bits=64); else 32, which the
+	                       description's gpu-index32 line asks the runtime to check */
 } GpuOptions;
 
 /* The state of the lowering of one kernel (codegen.c); targets see it through the
@@ -65,7 +67,7 @@ struct GpuTarget {
 	LLVMCallConv kernel_cc;
 	/* Fills *o for the --gpu name (NULL: the default); false with a message in err. */
 	bool (*options)(const char *gpu, GpuOptions *o, char *err, size_t errlen);
-	/* The thread's index in its group and the group's index (i64). */
+	/* The thread's index in its group and the group's index (i32). */
 	LLVMValueRef (*thread_id)(GpuCg *g);
 	LLVMValueRef (*group_id)(GpuCg *g);
 	/* v (f32) of the thread `d` lanes down (d > 0: lane - d) within the array of
@@ -135,14 +137,15 @@ LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 LLVMTargetMachineRef gpu_machine(const GpuTarget *tg, const GpuOptions *o, char **err);
 
 /* The whole of `sysc build --target=ptx|spirv` for one program: writes the loadable
- * file (emit "obj"), assembly ("asm") or LLVM IR ("llvm") to output ("-": stdout).
- * gpu names the device (--gpu, NULL: the target's default); stage is 1 or 0 for
- * --[no-]stage-panels, -1 for the default (gpu_stage). Returns an exit status. */
-int gpu_build(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping, const char *specialize,
-              const GpuTarget *tg, const char *gpu, int stage, const char *emit, const char *output);
-/* Sets o->stage from --[no-]stage-panels (1, 0) or, with -1, to the default: panels
- * staged where copies are asynchronous (measured there: docs/backends.md). */
-void gpu_stage(GpuOptions *o, int stage);
+ * file (emit "obj"), assembly ("asm") or LLVM IR ("llvm") to opt->output ("-":
+ * stdout), for opt's kernel, mapping, sizes fixed and choices (gpu_choose). gpu names
+ * the device (--gpu, NULL: the target's default). Returns an exit status. */
+int gpu_build(Arena *a, Diag *d, Program *p, const Options *opt, const GpuTarget *tg, const char *gpu,
+              const char *emit);
+/* Sets o's choices from the command line's: panels staged (--[no-]stage-panels; by
+ * default where copies are asynchronous, measured there: docs/backends.md) and the
+ * index width (--index-bits, 32 by default). */
+void gpu_choose(GpuOptions *o, const Options *opt);
 /* Appends n bytes (binary) to b. */
 void gpu_buf_add(Buf *b, const void *data, size_t n);
 
@@ -151,12 +154,11 @@ void gpu_buf_add(Buf *b, const void *data, size_t n);
 struct SysrtContext;
 struct SysrtDevice;
 struct SysrtModule;
-/* Compiles the mappings of `kernel` (or the one named) for dev's target, choosing the
+/* Compiles the mappings of `kernel` (or opt's mapping) for dev's target, choosing the
  * lane exchange the device supports, and loads them: the module, or NULL after a
- * message on stdout. stage as for gpu_build. */
-struct SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapping,
-                             const char *specialize, int stage, struct SysrtContext *rt, struct SysrtDevice *dev,
-                             int *nkernels, int *failed);
+ * message on stdout. opt as for gpu_build. */
+struct SysrtModule *gpu_load(Arena *a, Diag *d, Program *p, const char *kernel, const Options *opt,
+                             struct SysrtContext *rt, struct SysrtDevice *dev, int *nkernels, int *failed);
 
 /* ---- spv/binary.c: SPIR-V words after LLVM ---- */
 

@@ -40,21 +40,14 @@ static bool options(const char *gpu, GpuOptions *o, char *err, size_t errlen)
 	return true;
 }
 
-static LLVMValueRef sreg(GpuCg *g, const char *name)
-{
-	LLVMBuilderRef b = gpu_builder(g);
-	LLVMValueRef v = gpu_intrinsic(g, name, NULL, 0, NULL, 0);
-	return LLVMBuildZExt(b, v, LLVMInt64TypeInContext(LLVMGetModuleContext(gpu_module(g))), "");
-}
-
 static LLVMValueRef thread_id(GpuCg *g)
 {
-	return sreg(g, "llvm.nvvm.read.ptx.sreg.tid.x");
+	return gpu_intrinsic(g, "llvm.nvvm.read.ptx.sreg.tid.x", NULL, 0, NULL, 0);
 }
 
 static LLVMValueRef group_id(GpuCg *g)
 {
-	return sreg(g, "llvm.nvvm.read.ptx.sreg.ctaid.x");
+	return gpu_intrinsic(g, "llvm.nvvm.read.ptx.sreg.ctaid.x", NULL, 0, NULL, 0);
 }
 
 /* The member mask of the array's segment: width bits at its first lane in the warp. */
@@ -64,7 +57,7 @@ static LLVMValueRef segment_mask(GpuCg *g, int width)
 	LLVMTypeRef i32 = LLVMInt32TypeInContext(LLVMGetModuleContext(gpu_module(g)));
 	if (width == 32)
 		return LLVMConstInt(i32, 0xffffffffu, false);
-	LLVMValueRef tid = LLVMBuildTrunc(b, thread_id(g), i32, "");
+	LLVMValueRef tid = thread_id(g);
 	LLVMValueRef first = LLVMBuildAnd(b, tid, LLVMConstInt(i32, 31u & ~(unsigned)(width - 1), false), "");
 	return LLVMBuildShl(b, LLVMConstInt(i32, (1u << width) - 1, false), first, "segment");
 }

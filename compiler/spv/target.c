@@ -54,7 +54,7 @@ static LLVMValueRef builtin_id(GpuCg *g, const char *name)
 {
 	LLVMTypeRef i32 = i32_of(g), i64 = LLVMInt64TypeInContext(LLVMGetModuleContext(gpu_module(g)));
 	LLVMValueRef zero = LLVMConstInt(i32, 0, false);
-	return gpu_call(g, name, i64, &i32, 1, &zero, false);
+	return LLVMBuildTrunc(gpu_builder(g), gpu_call(g, name, i64, &i32, 1, &zero, false), i32, "");
 }
 
 static LLVMValueRef thread_id(GpuCg *g)
@@ -84,7 +84,7 @@ static void array_sync(GpuCg *g, int width)
 static LLVMValueRef shuffle(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVMValueRef lane)
 {
 	LLVMBuilderRef b = gpu_builder(g);
-	LLVMTypeRef i32 = i32_of(g), f32 = LLVMTypeOf(v), i64 = LLVMTypeOf(lane);
+	LLVMTypeRef i32 = i32_of(g), f32 = LLVMTypeOf(v), ix = LLVMTypeOf(lane);
 	if (gpu_options(g)->shuffle == GPU_SHUFFLE_SUBGROUP) {
 		LLVMTypeRef params[2] = {f32, i32};
 		LLVMValueRef args[2] = {v, LLVMConstInt(i32, (unsigned long long)(d > 0 ? d : -d), false)};
@@ -97,8 +97,8 @@ static LLVMValueRef shuffle(GpuCg *g, LLVMValueRef v, int64_t d, int width, LLVM
 	LLVMValueRef mine = LLVMBuildGEP2(b, f32, lds, &lane, 1, "");
 	LLVMSetAlignment(LLVMBuildStore(b, v, mine), 4);
 	barrier(g);
-	LLVMValueRef from = LLVMBuildSub(b, lane, LLVMConstInt(i64, (unsigned long long)d, true), "");
-	LLVMValueRef in = LLVMBuildICmp(b, LLVMIntULT, from, LLVMConstInt(i64, (unsigned long long)width, false), "");
+	LLVMValueRef from = LLVMBuildSub(b, lane, LLVMConstInt(ix, (unsigned long long)d, true), "");
+	LLVMValueRef in = LLVMBuildICmp(b, LLVMIntULT, from, LLVMConstInt(ix, (unsigned long long)width, false), "");
 	from = LLVMBuildSelect(b, in, from, lane, "");
 	LLVMValueRef r = LLVMBuildLoad2(b, f32, LLVMBuildGEP2(b, f32, lds, &from, 1, ""), "neighbour");
 	LLVMSetAlignment(r, 4);

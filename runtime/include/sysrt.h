@@ -69,7 +69,7 @@ typedef enum SysrtStatus {
   SYSRT_ERR_NO_KERNEL,        /* the module has no kernel of that name */
   SYSRT_ERR_BAD_DESC,         /* a kernel's description text is malformed */
   SYSRT_ERR_SIZE_MISMATCH,    /* a buffer is smaller than the kernel needs for the sizes */
-  SYSRT_ERR_OUT_OF_RANGE,     /* a buffer access past its end */
+  SYSRT_ERR_OUT_OF_RANGE,     /* a buffer access past its end; sizes past a kernel's 32-bit indexes */
   SYSRT_ERR_UNSUPPORTED,      /* valid, but not supported by this device or runtime yet */
   SYSRT_ERR_LAUNCH,           /* the kernel refused the launch (e.g. a negative work count) */
   SYSRT_STATUS_COUNT
@@ -319,7 +319,9 @@ typedef struct SysrtLaunchOptions {
    parameter. Checked first, each with its own message: every handle; the counts; every
    size >= 1 and every extent >= 1; each buffer on k's device and at least as large as its
    tensor needs (else SYSRT_ERR_SIZE_MISMATCH); no buffer both an output and another
-   tensor. A kernel whose count is negative: SYSRT_ERR_LAUNCH. */
+   tensor. A kernel whose count is negative: SYSRT_ERR_LAUNCH. A GPU kernel of 32-bit
+   indexes (sysc build's default) where a tensor has 2^31 elements or more:
+   SYSRT_ERR_OUT_OF_RANGE. */
 SYSRT_API SysrtStatus sysrt_launch(SysrtKernel *k, SysrtBuffer *const *tensors, int ntensors,
                                    const int64_t *sizes, int nsizes,
                                    const SysrtLaunchOptions *opt);

@@ -65,6 +65,9 @@ SysrtStatus gpu_shape_parse(const char *desc, int nsizes, GpuShape *s, char *err
            s->item_stride[s->nitems] > 0 &&
            affine(p + n, nsizes, s->item_ext[s->nitems], &end) && end == e;
       s->nitems += ok;
+    } else if (!strncmp(p, "gpu-index32 ", 12)) {
+      ok = !s->index32 && affine(p + 12, nsizes, s->index_bound, &end) && end == e;
+      s->index32 = ok;
     } else if (!strncmp(p, "gpu-scratch ", 12)) {
       const char *q = strchr(p + 12, ' ');
       int k = s->nscratch;
@@ -121,6 +124,41 @@ static int64_t shape_scratch(const GpuShape *s, const int64_t *sizes) {
   return total;
 }
 
+/* A kernel of 32-bit indexes computes offsets into each tensor and the scratch, work
+   item numbers, and coordinates and time steps below its bound. */
+static SysrtStatus index32_fits(SysrtKernel *k, const GpuShape *s, const int64_t *sizes,
+                                int64_t items, int64_t scratch) {
+  const int64_t lim = INT64_C(1) << 31;
+  const char *why = NULL;
+  char what[96];
+  int64_t n = 0;
+  SysrtKernelInfo info;
+  sysrt_kernel_info(k, &info);
+  for (int t = 0; t < info.ntensors && !why; t++) {
+    int64_t dims[16];
+    n = 1;
+    if (info.tensors[t].rank > 16 ||
+        sysrt_kernel_tensor_shape(k, t, sizes, s->nsizes, dims, NULL) != SYSRT_OK)
+      return SYSRT_ERR_INVALID_ARGUMENT; /* the launch checked the shapes: not reached */
+    for (int d = 0; d < info.tensors[t].rank && n < lim; d++)
+      n = dims[d] > lim ? lim : n * dims[d];
+    snprintf(what, sizeof what, "tensor '%s' has %lld elements", info.tensors[t].name, (long long)n);
+    why = n >= lim ? what : NULL;
+  }
+  int64_t bound = eval(s->index_bound, s->nsizes, sizes);
+  if (!why && scratch >= lim)
+    why = "its scratch has 2^31 floats or more";
+  else if (!why && items >= lim - s->per_group)
+    why = "it has 2^31 work items";
+  else if (!why && (bound < 0 || bound >= lim))
+    why = "its loop coordinates and time steps reach 2^31";
+  if (!why)
+    return SYSRT_OK;
+  return rt_err(k->obj.ctx, SYSRT_ERR_OUT_OF_RANGE,
+                "kernel '%s' indexes in 32 bits (sysc build's default for GPUs) and %s at these "
+                "sizes: build it with --index-bits=64", k->sym, why);
+}
+
 SysrtStatus gpu_shape_launch(SysrtKernel *k, const GpuShape *s, const int64_t *sizes,
                              int64_t *items, int64_t *scratch_bytes) {
   int64_t n = shape_items(s, sizes), per = shape_scratch(s, sizes);
@@ -130,7 +168,7 @@ SysrtStatus gpu_shape_launch(SysrtKernel *k, const GpuShape *s, const int64_t *s
     return rt_err(k->obj.ctx, SYSRT_ERR_LAUNCH, "kernel '%s': too many work items or too much scratch",
                   k->sym);
   *scratch_bytes = n * per * 4;
-  return SYSRT_OK;
+  return s->index32 ? index32_fits(k, s, sizes, n, n * per) : SYSRT_OK;
 }
 
 /* ---- descriptions inside modules ---- */

@@ -11,6 +11,9 @@
  *                            ceil(EXTENT / STRIDE), EXTENT an affine form of the sizes
  *   gpu-scratch NAME EXTENT...  a spill buffer: the product of the extents, in floats,
  *                            per work item
+ *   gpu-index32 BOUND        the kernel indexes in 32 bits: a launch needs every tensor,
+ *                            the scratch, the threads and BOUND (an affine form of the
+ *                            sizes) below 2^31
  *
  * The entry takes the tensors' device addresses, each size as a 64-bit integer, the
  * scratch buffer's address when there are gpu-scratch lines, and the first work item.
@@ -33,6 +36,8 @@ typedef struct GpuShape {
   int nscratch;
   int nfactors[GPU_MAXSCRATCH];
   int64_t factor[GPU_MAXSCRATCH][GPU_MAXFACTORS][SYSRT_MAX_SIZES + 1];
+  int index32;
+  int64_t index_bound[SYSRT_MAX_SIZES + 1];
 } GpuShape;
 
 /* Reads the gpu- lines of a description with nsizes size lines. SYSRT_ERR_BAD_DESC with
@@ -41,7 +46,8 @@ RT_FUNC SysrtStatus gpu_shape_parse(const char *desc, int nsizes, GpuShape *s, c
                                     size_t errsize);
 /* The work items of a launch of k with these sizes (set even when they overflow), and
    the bytes of scratch they need together (0 when none). SYSRT_ERR_LAUNCH, with the
-   message in k's context, when either does not fit in 64 bits. */
+   message in k's context, when either does not fit in 64 bits; SYSRT_ERR_OUT_OF_RANGE
+   when a kernel of 32-bit indexes cannot take these sizes. */
 RT_FUNC SysrtStatus gpu_shape_launch(SysrtKernel *k, const GpuShape *s, const int64_t *sizes,
                                      int64_t *items, int64_t *scratch_bytes);
 

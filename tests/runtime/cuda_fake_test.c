@@ -3,9 +3,11 @@
  * libcuda.so.1 found through LD_LIBRARY_PATH: the device is found and opened, a PTX module
  * of sysc's loads with its descriptions, buffers round-trip, a launch runs the grid the
  * description asks for (nothing computes: the fake runs no code), and the device time is
- * the events' (2.5 ms), or the wall time where events fail.
+ * the events' (2.5 ms), or the wall time where events fail; a kernel of 32-bit indexes
+ * refuses sizes where a tensor has 2^31 elements, one of 64-bit indexes takes them.
  *
- * Argument: a PTX module of gemm.sys's output_stationary (16 x 16 tiles, 8 per block).
+ * Arguments: PTX modules of gemm.sys's output_stationary (16 x 16 tiles, 8 per block),
+ * built by default and with --index-bits=64.
  */
 #include <dlfcn.h>
 
@@ -13,8 +15,8 @@
 
 int main(int argc, char **argv) {
   t_begin("runtime.cuda-fake");
-  if (argc < 2) {
-    printf("usage: %s GEMM.ptx\n", argv[0]);
+  if (argc < 3) {
+    printf("usage: %s GEMM.ptx GEMM64.ptx\n", argv[0]);
     return 2;
   }
   SysrtContext *ctx = NULL;
@@ -66,6 +68,27 @@ int main(int argc, char **argv) {
         (unsigned long long)device, (unsigned long long)wall);
   CHECK(launches() == 2, "%d launches, want 2 (events failing must not fail the launch)", launches());
 
+  for (int i = 0; i < 3; i++)
+    sysrt_buffer_destroy(bufs[i]);
+
+  /* M = N = 46341, K = 1: c has 2^31 + 4633 elements. The kernel of 32-bit indexes (sysc
+     build's default) refuses the launch; the one built with --index-bits=64 takes it. */
+  int64_t big[3] = {46341, 46341, 1};
+  size_t big_bytes[3] = {46341 * 4, 46341 * 4, (size_t)46341 * 46341 * 4};
+  for (int i = 0; i < 3; i++)
+    CHECK_OK(ctx, sysrt_buffer_create(dev, big_bytes[i], &bufs[i]));
+  SysrtStatus st = sysrt_launch(k, bufs, 3, big, 3, NULL);
+  CHECK(st == SYSRT_ERR_OUT_OF_RANGE, "a 32-bit kernel launched on 2^31 elements: %s",
+        sysrt_status_name(st));
+  const char *msg = sysrt_last_error(ctx);
+  CHECK(strstr(msg, "tensor 'c' has 2147488281 elements") && strstr(msg, "--index-bits=64"),
+        "the message does not say which tensor and what to do: %s", msg);
+  SysrtModule *mod64 = NULL;
+  SysrtKernel *k64 = NULL;
+  CHECK_OK(ctx, sysrt_module_load_file(dev, argv[2], &mod64));
+  CHECK_OK(ctx, sysrt_kernel_get(mod64, "sysk_gemm_output_stationary", &k64));
+  if (k64)
+    CHECK_OK(ctx, sysrt_launch(k64, bufs, 3, big, 3, NULL));
   for (int i = 0; i < 3; i++)
     sysrt_buffer_destroy(bufs[i]);
   sysrt_context_destroy(ctx);

@@ -6,9 +6,11 @@
  * events is 2.5 ms apart. FAKECUDA_EVENTS=fail makes cuEventCreate fail, as a driver
  * without events would. Only the entry points cuda.c looks up are here.
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS, madvise */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 typedef int CUresult;
 enum { OK = 0, ERR = 1 };
@@ -38,14 +40,35 @@ CUresult cuDevicePrimaryCtxRelease_v2(int dev) { (void)dev; return OK; }
 CUresult cuCtxPushCurrent_v2(void *ctx) { (void)ctx; pushed++; return OK; }
 CUresult cuCtxPopCurrent_v2(void **ctx) { *ctx = &pushed; pushed--; return OK; }
 CUresult cuCtxSynchronize(void) { return OK; }
+/* Device memory is anonymous pages behind a page that holds the size: the zero fill
+   after cuMemAlloc gives pages back instead of touching them, so that a test may
+   allocate more than the machine has (tensors of 2^31 elements). */
+enum { PAGE = 4096 };
 CUresult cuMemAlloc_v2(unsigned long long *p, size_t n) {
-  void *m = malloc(n ? n : 1);
-  *p = (unsigned long long)(uintptr_t)m;
-  return m ? OK : ERR;
+  char *m = mmap(NULL, n + PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+                 -1, 0);
+  if (m == MAP_FAILED)
+    return ERR;
+  memcpy(m, &n, sizeof n);
+  *p = (unsigned long long)(uintptr_t)(m + PAGE);
+  return OK;
 }
-CUresult cuMemFree_v2(unsigned long long p) { free((void *)(uintptr_t)p); return OK; }
+CUresult cuMemFree_v2(unsigned long long p) {
+  char *m = (char *)(uintptr_t)p - PAGE;
+  size_t n;
+  memcpy(&n, m, sizeof n);
+  munmap(m, n + PAGE);
+  return OK;
+}
 CUresult cuMemsetD8_v2(unsigned long long p, unsigned char v, size_t n) {
-  memset((void *)(uintptr_t)p, v, n);
+  uintptr_t from = ((uintptr_t)p + PAGE - 1) / PAGE * PAGE, to = ((uintptr_t)p + n) / PAGE * PAGE;
+  if (v || to <= from) {
+    memset((void *)(uintptr_t)p, v, n);
+    return OK;
+  }
+  memset((void *)(uintptr_t)p, 0, from - (uintptr_t)p);
+  madvise((void *)from, to - from, MADV_DONTNEED); /* private anonymous pages read as zeros */
+  memset((void *)to, 0, (uintptr_t)p + n - to);
   return OK;
 }
 CUresult cuMemcpyHtoD_v2(unsigned long long d, const void *s, size_t n) {
