@@ -131,17 +131,14 @@ static SysrtStatus index32_fits(SysrtKernel *k, const GpuShape *s, const int64_t
   const int64_t lim = INT64_C(1) << 31;
   const char *why = NULL;
   char what[96];
-  int64_t n = 0;
   SysrtKernelInfo info;
   sysrt_kernel_info(k, &info);
   for (int t = 0; t < info.ntensors && !why; t++) {
-    int64_t dims[16];
-    n = 1;
-    if (info.tensors[t].rank > 16 ||
-        sysrt_kernel_tensor_shape(k, t, sizes, s->nsizes, dims, NULL) != SYSRT_OK)
-      return SYSRT_ERR_INVALID_ARGUMENT; /* the launch checked the shapes: not reached */
-    for (int d = 0; d < info.tensors[t].rank && n < lim; d++)
-      n = dims[d] > lim ? lim : n * dims[d];
+    int64_t dims[SYSRT_MAX_RANK], n = 1;
+    /* the launch has checked the shapes: they fit in 64 bits */
+    sysrt_kernel_tensor_shape(k, t, sizes, s->nsizes, dims, NULL);
+    for (int d = 0; d < info.tensors[t].rank; d++)
+      n *= dims[d];
     snprintf(what, sizeof what, "tensor '%s' has %lld elements", info.tensors[t].name, (long long)n);
     why = n >= lim ? what : NULL;
   }
