@@ -91,6 +91,23 @@ int main(int argc, char **argv) {
     CHECK_OK(ctx, sysrt_launch(k64, bufs, 3, big, 3, NULL));
   for (int i = 0; i < 3; i++)
     sysrt_buffer_destroy(bufs[i]);
+
+  /* a gpu-index32 line whose bound is not an affine form: the module does not load */
+  FILE *f = fopen(argv[1], "rb");
+  static char text[1 << 20];
+  size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+  if (f)
+    fclose(f);
+  text[n] = 0;
+  char *line = strstr(text, "//! gpu-index32 ");
+  CHECK(line != NULL, "no gpu-index32 line in %s", argv[1]);
+  if (line) {
+    *strchr(line, ':') = 'x'; /* "gpu-index32 1048576x4,4,8" */
+    SysrtModule *bad = NULL;
+    st = sysrt_module_load_memory(dev, text, n, "bad.ptx", &bad);
+    CHECK(st == SYSRT_ERR_BAD_DESC && strstr(sysrt_last_error(ctx), "gpu-index32"),
+          "a malformed gpu-index32 line: %s (%s)", sysrt_status_name(st), sysrt_last_error(ctx));
+  }
   sysrt_context_destroy(ctx);
   return t_end();
 }
