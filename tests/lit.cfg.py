@@ -15,5 +15,6 @@ config.substitutions.append(("%sysc", config.sysc_exe))
 # samples/host_example.c, built with the runtime: runs a kernel object and checks it
 config.substitutions.append(("%host_example", os.path.join(config.sysc_obj_root, "runtime", "host_example")))
 config.substitutions.append(("%samples", os.path.join(config.sysc_src_root, "samples")))
+config.substitutions.append(("%bench", os.path.join(config.sysc_src_root, "bench")))
 config.environment["NO_COLOR"] = "1"
 config.environment["PATH"] = os.pathsep.join([config.llvm_tools_dir, config.environment.get("PATH", "")])

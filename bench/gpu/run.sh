@@ -5,7 +5,8 @@
 #   sh bench/gpu/run.sh [cuda|opencl]      (default cuda)
 # builds gpu_check (the front end, the interpreter and the runtime with its GPU drivers,
 # from source) and runs every sample mapping at several sizes, odd ones included, bit
-# for bit against the interpreter, then the timings. Output: a table on stdout.
+# for bit against the interpreter, then the timings, and on cuda cuBLAS and cuDNN and
+# sysc's times as shares of theirs (bench/gpu/ratios.py). Output: a table on stdout.
 set -e
 kind=${1:-cuda}
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -74,15 +75,26 @@ if [ "$kind" = cuda ] && command -v ptxas >/dev/null; then
 fi
 
 echo "== timings (sampled check)"
-"$check" --device=$kind --bench 5 "$s/gemm.sys" "$out/gemm.$ext" M=4096,N=4096,K=4096 || fail=1
-"$check" --device=$kind --bench 5 "$s/gemm_blocked.sys" "$out/gemm_blocked.$ext" M=4096,N=4096,K=4096 || fail=1
-"$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
-"$check" --device=$kind --bench 5 "$s/conv2d.sys" "$out/conv2d_3x3.$ext" K=128,C=64,H=58,W=58,R=3,S=3 || fail=1
-[ -f "$out/conv2d_batch_3x3.$ext" ] && { "$check" --device=$kind --bench 5 "$s/conv2d_batch.sys" "$out/conv2d_batch_3x3.$ext" \
-  N=32,K=128,C=128,H=58,W=58,R=3,S=3 || fail=1; }
-"$check" --device=$kind --bench 5 "$s/conv1d.sys" "$out/conv1d.$ext" N=1000000,K=63 || fail=1
+timings=$build/timings.txt
+: > "$timings"
+# bench MODULE SPEC SIZES: sysc's median of 5, its lines kept (after the module's name)
+# for the ratios
+bench() {
+  "$check" --device=$kind --bench 5 "$s/$2.sys" "$out/$1.$ext" "$3" > "$build/bench.txt" || fail=1
+  cat "$build/bench.txt"
+  sed "s/^/$1 /" "$build/bench.txt" >> "$timings"
+}
+bench gemm gemm M=4096,N=4096,K=4096
+bench gemm_blocked gemm_blocked M=4096,N=4096,K=4096
+bench conv2d conv2d K=128,C=64,H=58,W=58,R=3,S=3
+bench conv2d_3x3 conv2d K=128,C=64,H=58,W=58,R=3,S=3
+[ -f "$out/conv2d_batch_3x3.$ext" ] && bench conv2d_batch_3x3 conv2d_batch N=32,K=128,C=128,H=58,W=58,R=3,S=3
+bench conv1d conv1d N=1000000,K=63
 if [ "$kind" = cuda ] && python3 -c 'import torch' 2>/dev/null; then
   echo "== the vendor libraries on the same GPU (cuBLAS, cuDNN; TF32 off)"
-  python3 "$root/bench/gpu/vendor.py" || fail=1
+  python3 "$root/bench/gpu/vendor.py" > "$build/vendor.txt" || fail=1
+  cat "$build/vendor.txt"
+  echo "== sysc against them (vendor time / sysc time: docs/backends.md's ratios)"
+  python3 "$root/bench/gpu/ratios.py" "$timings" "$build/vendor.txt" || fail=1
 fi
 exit $fail
