@@ -393,9 +393,11 @@ static void dump_mapping(Buf *b, const Mapping *m, const Diag *d)
 		case CL_LANES:
 		case CL_REGISTERS:
 		case CL_PARALLEL:
+		case CL_STEP:
 			buf_printf(b, "  %s ", c->kind == CL_LANES       ? "Lanes"
 			                       : c->kind == CL_REGISTERS ? "Registers"
-			                                                 : "Parallel");
+			                       : c->kind == CL_PARALLEL  ? "Parallel"
+			                                                 : "Step");
 			print_idents(b, c->names);
 			break;
 		case CL_LINKS:

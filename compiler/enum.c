@@ -234,7 +234,7 @@ static void fill_map(Map *mp, const Ure *u, int n, const int *loops, int64_t T[]
 	mp->links = links;
 	mp->nloops = u->nloops;
 	for (int i = 0; i < u->nloops; i++)
-		mp->loops[i] = (MapLoop){u->loops[i]->name, i, 1, 0, false, -1};
+		mp->loops[i] = (MapLoop){.name = u->loops[i]->name, .orig = i, .stride = 1, .st = -1};
 	mp->n = n;
 	mp->nspace = n - 1;
 	for (int c = 0; c < n; c++) {

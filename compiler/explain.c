@@ -7,7 +7,8 @@
  * array point by point and following, at each point, the branch of every guard
  * that the point takes: a tensor read there is an input at that PE and step; a
  * value from an earlier pass is a read from memory (or, for a propagated input,
- * from its tensor again).
+ * from its tensor again). Loops inside each time step (`step`) are not passes: a
+ * step runs every iteration of them.
  */
 #include "sysc.h"
 
@@ -88,7 +89,7 @@ static bool same_pass(const Walk *w, const int64_t *y)
 	for (int l = 0; l < mp->nloops; l++) {
 		const MapLoop *ml = &mp->loops[l];
 		int64_t r = ml->span ? y[ml->orig] % ml->span : y[ml->orig];
-		if (ml->st < 0 && r / ml->stride != w->val[l])
+		if (ml->st < 0 && !ml->step && r / ml->stride != w->val[l])
 			return false;
 	}
 	return true;
@@ -176,7 +177,10 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 	for (int l = 0; l < mp->nloops; l++) {
 		const MapLoop *ml = &mp->loops[l];
 		buf_printf(b, " %s<%lld", ml->name, (long long)w.ext[l]);
-		buf_printf(b, "%s", ml->st >= 0 ? "(array)" : ml->parallel ? "(parallel)" : "(sequential)");
+		buf_printf(b, "%s", ml->st >= 0      ? "(array)"
+		                    : ml->parallel ? "(parallel)"
+		                    : ml->step     ? "(each step)"
+		                                   : "(sequential)");
 	}
 	buf_printf(b, "\n  transform T over (");
 	for (int c = 0; c < mp->n; c++)
@@ -213,15 +217,20 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 			w.tmax = hi;
 		}
 	}
-	int64_t steps = w.tmax - w.tmin + 1, passes = 1;
+	int64_t steps = w.tmax - w.tmin + 1, passes = 1, inner = 1;
 	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0)
+		if (mp->loops[l].step)
+			inner *= w.ext[l];
+		else if (mp->loops[l].st < 0)
 			passes *= w.ext[l];
+	box *= inner;
 	buf_printf(b, " = %lld PEs (", (long long)w.npes);
 	for (int r = 0; r < mp->nspace; r++)
 		buf_printf(b, "%s%s on %s", r ? ", " : "", mp->dim[r], mp->on_lanes[r] ? "lanes" : "registers");
-	buf_printf(b, ")\n  time: %lld steps per pass, fill and drain included; %lld pass%s\n", (long long)steps,
-	           (long long)passes, passes == 1 ? "" : "es");
+	buf_printf(b, ")\n  time: %lld steps per pass, fill and drain included", (long long)steps);
+	if (mp->nstep)
+		buf_printf(b, ", %lld points per PE in each", (long long)inner);
+	buf_printf(b, "; %lld pass%s\n", (long long)passes, passes == 1 ? "" : "es");
 	/* links */
 	buf_printf(b, "  links:\n");
 	for (int i = 0; i < u->ndeps; i++) {
@@ -248,6 +257,18 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 			           v[mp->nspace] == 1 ? "" : "s");
 		}
 	}
+	/* with loops inside each step, what a PE keeps in a register for its next point */
+	for (int i = 0; i < u->ndeps && mp->nstep; i++) {
+		const UreDep *dep = &u->deps[i];
+		int64_t wv[URE_MAXL];
+		int cnt;
+		bool seen = false;
+		for (int j = 0; j < i; j++)
+			seen |= u->deps[j].var == dep->var && u->deps[j].reader == dep->reader;
+		if (!seen && u->vars[dep->var].kind != VAR_PROPAGATE && lower_intra_pass(mp, dep, wv, &cnt))
+			buf_printf(b, "    %-6s -> %-6s stays in its PE, in a register, for its next point\n",
+			           u->vars[dep->var].name, u->vars[dep->reader].name);
+	}
 	/* data in and out, over the first pass */
 	TensorSet *ts = NULL;
 	Arena *a = arena_new();
@@ -255,54 +276,62 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 	Eval ev = {.u = u, .sz = sz, .ts = ts, .read = no_read};
 	int64_t computed = 0;
 	for (int64_t t = w.tmin; t <= w.tmax; t++)
-		for (int64_t pe = 0; pe < w.npes; pe++) {
-			int64_t p[URE_MAXL + 1], rem = pe;
-			for (int r = mp->nspace - 1; r >= 0; r--) {
-				p[r] = rem % w.pext[r] + w.pmin[r];
-				rem /= w.pext[r];
-			}
-			p[mp->nspace] = t;
-			memset(w.val, 0, sizeof w.val);
-			bool inside = true;
-			for (int c = 0; c < mp->n && inside; c++) {
-				int64_t x = 0;
-				for (int r = 0; r < mp->n; r++)
-					x += mp->Tinv[c][r] * p[r];
-				w.val[mp->st[c]] = x;
-				inside = x >= 0 && x < w.ext[mp->st[c]];
-			}
-			int64_t x[URE_MAXL] = {0};
-			for (int l = 0; l < mp->nloops && inside; l++)
-				x[mp->loops[l].orig] += mp->loops[l].stride * w.val[l];
-			for (int j = 0; j < u->nloops && inside; j++)
-				inside = x[j] < w.bound[j];
-			if (!inside)
-				continue;
-			computed++;
-			memcpy(w.pe, p, sizeof(int64_t) * (size_t)mp->nspace);
-			w.t = t;
-			w.pe_index = pe;
-			for (int v = 0; v < u->nvars; v++)
-				walk(&w, &ev, u->vars[v].eqn->rhs, x);
-			for (int o = 0; o < u->nouts; o++) {
-				/* the point an output takes its value from is drained here */
-				const Eqn *e = u->outs[o];
-				const Expr *ref = e->rhs;
-				if (ref->kind != EX_CALL)
+		for (int64_t it = 0; it < inner; it++) /* the step loops' iterations, in order */
+			for (int64_t pe = 0; pe < w.npes; pe++) {
+				int64_t p[URE_MAXL + 1], rem = pe;
+				for (int r = mp->nspace - 1; r >= 0; r--) {
+					p[r] = rem % w.pext[r] + w.pmin[r];
+					rem /= w.pext[r];
+				}
+				p[mp->nspace] = t;
+				memset(w.val, 0, sizeof w.val);
+				for (int64_t l = mp->nloops - 1, rest = it; l >= 0; l--)
+					if (mp->loops[l].step) {
+						w.val[l] = rest % w.ext[l];
+						rest /= w.ext[l];
+					}
+				bool inside = true;
+				for (int c = 0; c < mp->n && inside; c++) {
+					int64_t x = 0;
+					for (int r = 0; r < mp->n; r++)
+						x += mp->Tinv[c][r] * p[r];
+					w.val[mp->st[c]] = x;
+					inside = x >= 0 && x < w.ext[mp->st[c]];
+				}
+				int64_t x[URE_MAXL] = {0};
+				for (int l = 0; l < mp->nloops && inside; l++)
+					x[mp->loops[l].orig] += mp->loops[l].stride * w.val[l];
+				for (int j = 0; j < u->nloops && inside; j++)
+					inside = x[j] < w.bound[j];
+				if (!inside)
 					continue;
-				bool here = true;
-				int i = 0;
-				for (const Expr *arg = ref->args; arg && here; arg = arg->next, i++)
-					if (!(arg->kind == EX_NAME && arg->sym && arg->sym->kind == SYM_LOOP))
-						here = eval_index(&ev, arg, x) == x[i];
-				if (here)
-					record(&w, e->name, "out");
+				computed++;
+				memcpy(w.pe, p, sizeof(int64_t) * (size_t)mp->nspace);
+				w.t = t;
+				w.pe_index = pe;
+				for (int v = 0; v < u->nvars; v++)
+					walk(&w, &ev, u->vars[v].eqn->rhs, x);
+				for (int o = 0; o < u->nouts; o++) {
+					/* the point an output takes its value from is drained here */
+					const Eqn *e = u->outs[o];
+					const Expr *ref = e->rhs;
+					if (ref->kind != EX_CALL)
+						continue;
+					bool here = true;
+					int i = 0;
+					for (const Expr *arg = ref->args; arg && here; arg = arg->next, i++)
+						if (!(arg->kind == EX_NAME && arg->sym && arg->sym->kind == SYM_LOOP))
+							here = eval_index(&ev, arg, x) == x[i];
+					if (here)
+						record(&w, e->name, "out");
+				}
 			}
-		}
 	/* utilisation: the points the first pass computes (inside the domain), not the tile box */
-	buf_printf(b, "  utilisation: %lld points in the first pass (a full tile has %lld) on %lld PEs x %lld steps = %.1f%%\n",
-	           (long long)computed, (long long)box, (long long)w.npes, (long long)steps,
-	           100.0 * (double)computed / (double)(w.npes * steps));
+	buf_printf(b, "  utilisation: %lld points in the first pass (a full tile has %lld) on %lld PEs x %lld steps",
+	           (long long)computed, (long long)box, (long long)w.npes, (long long)steps);
+	if (mp->nstep)
+		buf_printf(b, " x %lld", (long long)inner);
+	buf_printf(b, " = %.1f%%\n", 100.0 * (double)computed / (double)(w.npes * steps * inner));
 	buf_printf(b, "  data, first pass:\n");
 	for (int i = 0; i < w.nflows; i++) {
 		print_flow(b, mp, &w.flows[i]);

@@ -27,6 +27,10 @@
  * The longest suffix of the sequential loops for which every dependence is one of
  * these (or stays a link or a spill of the outer loops) moves inside, when that
  * turns at least one spill into a register.
+ *
+ * A mapping's `step` clause names the inner loops itself; legality has then made
+ * every value that stays in a pass the one its PE computed just before, which
+ * shuffle made a carry: registers written at every point, no pins.
  */
 #include "sysc.h"
 
@@ -179,6 +183,12 @@ bool loop_interchange(Arena *a, LoopProg *lp)
 	(void)a;
 	const Map *mp = lp->mp;
 	const Ure *u = lp->u;
+	if (mp->nstep) {
+		for (int l = 0; l < mp->nloops; l++)
+			if (mp->loops[l].step)
+				lp->inner[lp->ninner++] = l;
+		return true;
+	}
 	Plan p;
 	int carries = 0;
 	int first = 0;

@@ -99,7 +99,7 @@ bool lower_intra_pass(const Map *mp, const UreDep *dep, int64_t *w, int *count)
 	for (int k = 0; k < ni; k++) {
 		bool outer = false;
 		for (int l = 0; l < mp->nloops; l++)
-			outer |= mp->loops[l].st < 0 && inst[k][l] != 0;
+			outer |= mp->loops[l].st < 0 && !mp->loops[l].step && inst[k][l] != 0;
 		if (outer)
 			continue;
 		(*count)++;
@@ -295,7 +295,9 @@ void lower_print(Buf *b, const LoopProg *lp)
 		}
 		if (ld->spill)
 			buf_printf(b, "%sspill along %s", ld->link ? "; " : "", u->loops[ld->fold]->name);
-		if (ld->carry)
+		if (ld->carry && ld->fold < 0)
+			buf_printf(b, "register (the point the PE computed just before)");
+		else if (ld->carry)
 			buf_printf(b, "register along %s (inner loop)", u->loops[ld->fold]->name);
 		buf_printf(b, "\n");
 	}

@@ -1351,21 +1351,24 @@ static void map_dims(Sema *s, MapState *m, const Clause *c)
 	}
 }
 
-static void map_parallel(Sema *s, MapState *m, const Clause *c)
+/* `parallel` and `step`: loops around the array. */
+static void map_outer(Sema *s, MapState *m, const Clause *c)
 {
+	const char *what = c->kind == CL_PARALLEL ? "parallel" : "step";
 	for (Ident *id = c->names; id; id = id->next) {
 		int i = find_name(m->name, m->n, id->name);
 		if (i < 0) {
 			if (find_name(m->dim, m->ndims, id->name) >= 0)
 				diag_error(s->diag, id->loc,
-				           "'%s' is a dimension of the space-time transform; 'parallel' takes loops outside it", id->name);
+				           "'%s' is a dimension of the space-time transform; '%s' takes loops outside it", id->name,
+				           what);
 			else
 				no_such_loop(s, m, id->name, id->loc);
 			continue;
 		}
 		if (m->in_st[i])
-			diag_error(s->diag, id->loc, "loop '%s' belongs to the space-time transform; 'parallel' takes loops outside it",
-			           id->name);
+			diag_error(s->diag, id->loc, "loop '%s' belongs to the space-time transform; '%s' takes loops outside it",
+			           id->name, what);
 	}
 }
 
@@ -1411,7 +1414,7 @@ static void check_mapping(Sema *s, Mapping *mp)
 		m.name[m.n] = l->name;
 		m.loc[m.n++] = l->loc;
 	}
-	bool seen_links = false;
+	bool seen_links = false, seen_step = false;
 	for (Clause *c = mp->clauses; c; c = c->next) {
 		switch (c->kind) {
 		case CL_TILE:
@@ -1428,7 +1431,13 @@ static void check_mapping(Sema *s, Mapping *mp)
 			map_dims(s, &m, c);
 			break;
 		case CL_PARALLEL:
-			map_parallel(s, &m, c);
+			map_outer(s, &m, c);
+			break;
+		case CL_STEP:
+			if (seen_step)
+				diag_error(s->diag, c->loc, "'step' is given twice");
+			seen_step = true;
+			map_outer(s, &m, c);
 			break;
 		case CL_LINKS: {
 			int64_t v;

@@ -9,7 +9,9 @@
  *     dlane lanes back; a register rename along rows (unrolled), a lane shift along
  *     lanes, a delay line of tau registers in time;
  *   - a spill: a value from an earlier pass, through a buffer along one loop (a
- *     feeder reads it back at the start of the tile, a drainer writes it at its end).
+ *     feeder reads it back at the start of the tile, a drainer writes it at its end);
+ *   - with loops inside each time step (`step`), the point the PE computed just
+ *     before (legality allows no other): its register (a carry, see interchange).
  *   and per variable the longest delay it is read with (lp->maxtau), and which
  *   variables are dead (lp->dead: propagated inputs that every reader loads).
  */
@@ -50,6 +52,16 @@ bool loop_shuffle(Arena *a, LoopProg *lp)
 			continue; /* this point, computed just before */
 		int64_t w[URE_MAXL];
 		int cnt;
+		if (mp->nstep && lower_intra_pass(mp, dep, w, &cnt)) {
+			if (cnt > 1) {
+				lp->why = "a dependence that crosses a tile inside the array";
+				return false;
+			}
+			ld->carry = true;
+			ld->fold = -1;
+			lp->carried[dep->var] = true;
+			continue;
+		}
 		if (lower_intra_pass(mp, dep, w, &cnt)) {
 			if (cnt > 1) {
 				lp->why = "a dependence that crosses a tile inside the array";

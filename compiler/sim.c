@@ -16,6 +16,10 @@
  * (what the array drained), and propagated inputs cut by a tile border are read
  * from their tensor again, as a feeder at the border would.
  *
+ * With a `step` clause its loops run inside each time step: a PE computes one point
+ * per iteration of them and keeps the last value of each recurrence, which is all a
+ * later point of that PE can read; propagated inputs are read from their tensors.
+ *
  * Every value carries the point it belongs to: reading a value of the wrong point
  * (a wrong inverse, a wrong delay, a wrong link) is reported, never silently used.
  */
@@ -126,12 +130,12 @@ static double sim_read(Eval *ev, int var, const int64_t *y)
 	decompose(s, y, val);
 	bool same_pass = true;
 	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0 && val[l] != s->cur_outer[l])
+		if (mp->loops[l].st < 0 && !mp->loops[l].step && val[l] != s->cur_outer[l])
 			same_pass = false;
+	const UreVar *uv = &s->u->vars[var];
+	if (uv->kind == VAR_PROPAGATE && (!same_pass || mp->nstep)) /* a feeder reads the input again */
+		return eval_expr(ev, uv->input, y);
 	if (!same_pass) {
-		const UreVar *uv = &s->u->vars[var];
-		if (uv->kind == VAR_PROPAGATE) /* a feeder reads the input again */
-			return eval_expr(ev, uv->input, y);
 		Slot m = s->mem[(int64_t)var * s->npoints + tag - 1];
 		if (m.tag != tag)
 			fail(s, "%s is read from memory before an earlier pass has written it", s->u->vars[var].name, y);
@@ -142,10 +146,16 @@ static double sim_read(Eval *ev, int var, const int64_t *y)
 		fail(s, "the PE computing %s is outside the array", s->u->vars[var].name, y);
 		return 0;
 	}
-	if (pe == s->cur_pe && t == s->cur_t) { /* this PE, this step: computed just before */
+	if (pe == s->cur_pe && t == s->cur_t && !mp->nstep) { /* this PE, this step: computed just before */
 		Slot o = s->out[(int64_t)var * s->npes + pe];
 		if (o.tag != tag)
 			fail(s, "%s is read at the same point before it is computed", s->u->vars[var].name, y);
+		return o.v;
+	}
+	if (pe == s->cur_pe && mp->nstep) { /* the PE's register: its last value */
+		Slot o = s->out[(int64_t)var * s->npes + pe];
+		if (o.tag != tag)
+			fail(s, "%s is not the value its PE computed last", s->u->vars[var].name, y);
 		return o.v;
 	}
 	int64_t tau = s->cur_t - t;
@@ -246,49 +256,72 @@ static void shift_links(Sim *s)
 	}
 }
 
-static void run_pass(Sim *s, Eval *ev)
+/* Every PE at step t, for the current iterations of the step loops. */
+static void run_step(Sim *s, Eval *ev, int64_t t)
 {
 	const Map *mp = s->mp;
 	const Ure *u = s->u;
+	for (int64_t pe = 0; pe < s->npes && !s->failed; pe++) {
+		/* the point of (pe, t): w = Tinv (p, t) */
+		int64_t p[URE_MAXL], a = pe;
+		for (int r = mp->nspace - 1; r >= 0; r--) {
+			p[r] = a % s->pext[r] + s->pmin[r];
+			a /= s->pext[r];
+		}
+		p[mp->nspace] = t;
+		int64_t val[MAP_MAXL];
+		memcpy(val, s->cur_outer, sizeof val);
+		bool inside = true;
+		for (int c = 0; c < mp->n && inside; c++) {
+			int64_t w = 0;
+			for (int r = 0; r < mp->n; r++)
+				w += mp->Tinv[c][r] * p[r];
+			int l = mp->st[c];
+			val[l] = w;
+			inside = w >= 0 && w < s->ext[l];
+		}
+		if (!inside)
+			continue;
+		int64_t x[URE_MAXL] = {0};
+		for (int l = 0; l < mp->nloops; l++)
+			x[mp->loops[l].orig] += mp->loops[l].stride * val[l];
+		for (int j = 0; j < u->nloops && inside; j++)
+			inside = x[j] < s->bound[j]; /* the tail of a partial tile idles */
+		if (!inside)
+			continue;
+		s->cur_pe = pe;
+		memcpy(s->cur_x, x, sizeof x);
+		eval_point(ev, x, sim_store);
+		s->computed++;
+	}
+}
+
+/* The step loops' iterations from loop `from` on, in order, then the PEs. */
+static void run_inner(Sim *s, Eval *ev, int64_t t, int from)
+{
+	const Map *mp = s->mp;
+	for (int l = from; l < mp->nloops; l++)
+		if (mp->loops[l].step) {
+			for (int64_t i = 0; i < s->ext[l] && !s->failed; i++) {
+				s->cur_outer[l] = i;
+				run_inner(s, ev, t, l + 1);
+			}
+			return;
+		}
+	run_step(s, ev, t);
+}
+
+static void run_pass(Sim *s, Eval *ev)
+{
+	const Map *mp = s->mp;
 	for (int i = 0; i < s->nlinks; i++)
 		memset(s->links[i].line, 0, sizeof(Slot) * (size_t)(s->npes * s->links[i].tau));
 	for (int64_t t = s->tmin; t <= s->tmax && !s->failed; t++) {
-		for (int64_t i = 0; i < (int64_t)u->nvars * s->npes; i++)
-			s->out[i].tag = 0;
+		if (!mp->nstep) /* with step loops, the results are the PEs' registers */
+			for (int64_t i = 0; i < (int64_t)s->u->nvars * s->npes; i++)
+				s->out[i].tag = 0;
 		s->cur_t = t;
-		for (int64_t pe = 0; pe < s->npes && !s->failed; pe++) {
-			/* the point of (pe, t): w = Tinv (p, t) */
-			int64_t p[URE_MAXL], a = pe;
-			for (int r = mp->nspace - 1; r >= 0; r--) {
-				p[r] = a % s->pext[r] + s->pmin[r];
-				a /= s->pext[r];
-			}
-			p[mp->nspace] = t;
-			int64_t val[MAP_MAXL];
-			memcpy(val, s->cur_outer, sizeof val);
-			bool inside = true;
-			for (int c = 0; c < mp->n && inside; c++) {
-				int64_t w = 0;
-				for (int r = 0; r < mp->n; r++)
-					w += mp->Tinv[c][r] * p[r];
-				int l = mp->st[c];
-				val[l] = w;
-				inside = w >= 0 && w < s->ext[l];
-			}
-			if (!inside)
-				continue;
-			int64_t x[URE_MAXL] = {0};
-			for (int l = 0; l < mp->nloops; l++)
-				x[mp->loops[l].orig] += mp->loops[l].stride * val[l];
-			for (int j = 0; j < u->nloops && inside; j++)
-				inside = x[j] < s->bound[j]; /* the tail of a partial tile idles */
-			if (!inside)
-				continue;
-			s->cur_pe = pe;
-			memcpy(s->cur_x, x, sizeof x);
-			eval_point(ev, x, sim_store);
-			s->computed++;
-		}
+		run_inner(s, ev, t, 0);
 		shift_links(s);
 	}
 }
@@ -345,7 +378,7 @@ bool sim_run(const Map *mp, const Sizes *sz, TensorSet *ts, char *err, size_t er
 	/* the passes: an odometer over the loops around the array */
 	int outer[MAP_MAXL], no = 0;
 	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0)
+		if (mp->loops[l].st < 0 && !mp->loops[l].step)
 			outer[no++] = l;
 	int64_t pos[MAP_MAXL] = {0};
 	while (ok && !s.failed && !ev.fault[0]) {

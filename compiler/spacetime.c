@@ -17,6 +17,13 @@
  *   step earlier (causality), and the source PE must be a neighbour (locality).
  * T must be unimodular: then every PE and time step holds at most one point and the
  * inverse maps them back to integer points.
+ *
+ * A `step` clause runs the innermost loops around the array inside each time step
+ * instead: a PE computes one point per iteration of them, in their order, and keeps
+ * one register per recurrence. A dependence that changes those loops (or, with them,
+ * one that stays in the pass) must then read the point its PE computed just before:
+ * the same PE, and in the order (t, step loops) the vector (1, 0..) or (0.., 1,
+ * 1 - extent..), extents constant (conv2d_3x3's single accumulation chain).
  */
 #include "sysc.h"
 
@@ -347,6 +354,38 @@ static void complain(Diag *d, SrcLoc loc, char *why, size_t whylen, const char *
 		snprintf(why, whylen, "%s", msg);
 }
 
+/* Whether instance v (w over the transform loops, tau its delay) reads the point
+ * that its PE computed just before, with the `step` loops inside each time step. */
+static bool just_before(const Map *mp, const int64_t *v, const int64_t *w, int64_t tau)
+{
+	for (int r = 0; r < mp->nspace; r++)
+		if (lower_dot(mp->T[r], w, mp->n))
+			return false;
+	int64_t D[MAP_MAXL + 1];
+	int loop[MAP_MAXL + 1], n = 0;
+	D[n] = tau;
+	loop[n++] = -1;
+	for (int l = 0; l < mp->nloops; l++)
+		if (mp->loops[l].step) {
+			D[n] = v[l];
+			loop[n++] = l;
+		}
+	int p = 0;
+	while (p < n && !D[p])
+		p++;
+	if (p == n || D[p] != 1)
+		return false;
+	for (int i = p + 1; i < n; i++) {
+		Affine e = mp->u->bound[mp->loops[loop[i]].orig];
+		for (int k = 0; k < AFF_MAXP; k++)
+			if (e.coef[k])
+				return false; /* the extent depends on the sizes */
+		if (D[i] != 1 - e.c0)
+			return false;
+	}
+	return true;
+}
+
 bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char *why, size_t whylen)
 {
 	bool ok = true;
@@ -362,9 +401,12 @@ bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char
 		for (int k = 0; k < ni; k++) {
 			const int64_t *v = inst[k];
 			int first = -1;
-			for (int l = 0; l < mp->nloops && first < 0; l++)
-				if (mp->loops[l].st < 0 && v[l])
+			bool in_step = false;
+			for (int l = 0; l < mp->nloops; l++) {
+				if (mp->loops[l].st < 0 && !mp->loops[l].step && v[l] && first < 0)
 					first = l;
+				in_step |= mp->loops[l].step && v[l];
+			}
 			if (first >= 0) {
 				const MapLoop *fl = &mp->loops[first];
 				/* a propagated input can always be read again from its tensor */
@@ -390,12 +432,27 @@ bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char
 				continue;
 			}
 			/* inside one pass of the array */
+			bool propagated = mp->u->vars[dep->var].kind == VAR_PROPAGATE;
+			if (in_step && propagated)
+				continue; /* read from its tensor where it is used */
 			int64_t w[URE_MAXL];
 			for (int c = 0; c < mp->n; c++)
 				w[c] = v[mp->st[c]];
 			int64_t tau = 0;
 			for (int c = 0; c < mp->n; c++)
 				tau += mp->T[mp->n - 1][c] * w[c];
+			if (mp->nstep && !propagated) {
+				if (just_before(mp, v, w, tau))
+					continue;
+				complain(d, name_loc, why, whylen,
+				         "with loops inside each time step ('step'), a PE keeps only the last value of %s: "
+				         "it must be read at the point the same PE computed just before",
+				         mp->u->vars[dep->var].name);
+				if (d)
+					dep_note(d, mp, dep);
+				ok = false;
+				break;
+			}
 			if (tau < 1) {
 				complain(d, st_loc, why, whylen,
 				           "the schedule is not causal: %s would be used %lld time step%s after it is computed, not 1 or more",
@@ -427,6 +484,45 @@ bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char
 	return ok;
 }
 
+/* The loops of a `step` clause: the innermost loops around the array, in order. */
+static bool apply_step(Diag *d, Map *mp, const Clause *c)
+{
+	int outer[MAP_MAXL], no = 0, n = 0;
+	for (int l = 0; l < mp->nloops; l++)
+		if (mp->loops[l].st < 0)
+			outer[no++] = l;
+	for (Ident *id = c->names; id; id = id->next)
+		n++;
+	bool ok = n <= no;
+	int i = no - n;
+	for (Ident *id = c->names; id && ok; id = id->next)
+		ok = strcmp(mp->loops[outer[i++]].name, id->name) == 0;
+	if (!ok) {
+		Buf b = {0};
+		for (i = n < no ? no - n : 0; i < no; i++)
+			buf_printf(&b, "%s%s", b.len ? ", " : "", mp->loops[outer[i]].name);
+		diag_error(d, c->loc, "'step' takes the innermost loops around the array, in loop order: here '%s'",
+		           b.len ? b.data : "none");
+		buf_free(&b);
+		return false;
+	}
+	for (i = no - n; i < no; i++) {
+		MapLoop *ml = &mp->loops[outer[i]];
+		if (ml->parallel) {
+			diag_error(d, c->loc, "loop '%s' cannot run inside each time step ('step') and be parallel", ml->name);
+			return false;
+		}
+		if (ml->span || ml->stride != 1) {
+			diag_error(d, c->loc, "loop '%s' is a part of a tiled loop; 'step' takes loops that are not tiled",
+			           ml->name);
+			return false;
+		}
+		ml->step = true;
+	}
+	mp->nstep = n;
+	return true;
+}
+
 Map *map_build(Arena *a, Diag *d, const Ure *u, Mapping *m)
 {
 	int before = d->nerrors;
@@ -435,7 +531,7 @@ Map *map_build(Arena *a, Diag *d, const Ure *u, Mapping *m)
 	mp->u = u;
 	mp->links = 1;
 	for (int i = 0; i < u->nloops; i++)
-		mp->loops[mp->nloops++] = (MapLoop){u->loops[i]->name, i, 1, 0, false, -1};
+		mp->loops[mp->nloops++] = (MapLoop){.name = u->loops[i]->name, .orig = i, .stride = 1, .st = -1};
 	const Clause *st = NULL;
 	for (Clause *c = m->clauses; c; c = c->next) {
 		if (c->kind == CL_TILE && !apply_tiles(a, d, mp, c))
@@ -473,6 +569,9 @@ Map *map_build(Arena *a, Diag *d, const Ure *u, Mapping *m)
 		if (!assigned[i])
 			diag_error(d, st->loc, "space dimension '%s' is on neither lanes nor registers; add it to one of them",
 			           mp->dim[i]);
+	for (Clause *c = m->clauses; c; c = c->next)
+		if (c->kind == CL_STEP && !apply_step(d, mp, c))
+			return NULL;
 	map_check_deps(mp, d, m->name_loc, st->loc, NULL, 0);
 	return d->nerrors == before ? mp : NULL;
 }

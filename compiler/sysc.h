@@ -253,6 +253,7 @@ typedef enum {
 	CL_REGISTERS, /* registers s1; */
 	CL_PARALLEL,  /* parallel it, jt; */
 	CL_LINKS,     /* links <= 2; */
+	CL_STEP,      /* step r, s; (loops inside each time step) */
 } ClauseKind;
 
 typedef struct Tiling {
@@ -274,7 +275,7 @@ typedef struct Clause {
 	ClauseKind kind;
 	SrcLoc loc;
 	Tiling *tiles;    /* CL_TILE */
-	Ident *names;     /* CL_SPACETIME: the loops; CL_LANES/REGISTERS/PARALLEL: the dims */
+	Ident *names;     /* CL_SPACETIME, PARALLEL, STEP: loops; CL_LANES/REGISTERS: dims */
 	Row *project;     /* CL_SPACETIME, projection form: one row */
 	Row *schedule;    /* one row */
 	Row *space;       /* CL_SPACETIME, matrix form: space rows */
@@ -501,6 +502,7 @@ typedef struct {
 	int64_t stride; /* orig index = sum over its parts of stride * value */
 	int64_t span;   /* the range its parent covers (0: the whole loop) */
 	bool parallel;
+	bool step;      /* runs inside each time step (the mapping's `step` clause) */
 	int st;         /* its column in T, or -1 for a loop around the array */
 } MapLoop;
 
@@ -519,6 +521,7 @@ typedef struct {
 	int links;           /* the longest link allowed */
 	int npar;            /* the parallel loops in the clause's order: work items */
 	int par[MAP_MAXL];   /* number them with the last one varying fastest */
+	int nstep;           /* the last nstep loops around the array run inside each step */
 } Map;
 
 /* Applies mapping m to u and checks that the result is legal: T unimodular, every
@@ -639,7 +642,8 @@ typedef struct {
 	/* from an earlier pass: through a spill buffer along loop `fold` */
 	bool spill;
 	int fold;
-	/* from the previous iteration of inner loop `fold`, in this PE's register */
+	/* from the previous iteration of inner loop `fold`, in this PE's register; with a
+	 * `step` clause (fold -1), the point the PE computed just before */
 	bool carry;
 } LoopDep;
 

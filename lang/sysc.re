@@ -106,6 +106,7 @@ int sysc_yylex(SYSC_YYSTYPE *lval, SrcLoc *lloc, Parser *p)
 		"registers" { tok = T_REGISTERS; goto done; }
 		"parallel"  { tok = T_PARALLEL; goto done; }
 		"links"     { tok = T_LINKS; goto done; }
+		"step"      { tok = T_STEP; goto done; }
 
 		ident {
 			lval->str = arena_strndup(p->arena, p->tok, (size_t)(p->cur - p->tok));

@@ -88,6 +88,7 @@ static Ident *last_ident(Ident *list);
 %token TILE "tile" BY "by" AS "as" SPACETIME "spacetime" PROJECT "project"
 %token SCHEDULE "schedule" SPACE "space" TIME "time" LANES "lanes"
 %token REGISTERS "registers" PARALLEL "parallel" LINKS "links"
+%token STEP "step"
 %token <str> IDENT "identifier"
 %token <ival> INT "integer"
 %token <fval> FLOAT "number"
@@ -258,7 +259,7 @@ mitems:
 	;
 
 /* clause = "tile" tilings | spacetime | "lanes" idents | "registers" idents
- *        | "parallel" idents | "links" "<=" expr */
+ *        | "parallel" idents | "links" "<=" expr | "step" idents */
 mitem:
 	  TILE tilings          { $$ = clause_new(p, CL_TILE, @$); $$->tiles = $2; }
 	| spacetime             { $$ = $1; }
@@ -266,6 +267,7 @@ mitem:
 	| REGISTERS idents      { $$ = clause_names(clause_new(p, CL_REGISTERS, @$), $2); }
 	| PARALLEL idents       { $$ = clause_names(clause_new(p, CL_PARALLEL, @$), $2); }
 	| LINKS LE expr         { $$ = clause_new(p, CL_LINKS, @$); $$->value = $3; }
+	| STEP idents           { $$ = clause_names(clause_new(p, CL_STEP, @$), $2); }
 	;
 
 /* tilings = IDENT "by" expr ("as" "(" IDENT "," IDENT ")")? ("," ...)* */

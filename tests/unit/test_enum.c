@@ -159,7 +159,7 @@ static void test_gemm_list(void)
 			mp->n = 3;
 			mp->nspace = 2;
 			for (int l = 0; l < 3; l++) {
-				mp->loops[l] = (MapLoop){u->loops[l]->name, l, 1, 0, false, l};
+				mp->loops[l] = (MapLoop){.name = u->loops[l]->name, .orig = l, .stride = 1, .st = l};
 				mp->st[l] = l;
 				mp->dim[l] = "d";
 			}
