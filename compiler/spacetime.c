@@ -358,9 +358,13 @@ static void complain(Diag *d, SrcLoc loc, char *why, size_t whylen, const char *
  * that its PE computed just before, with the `step` loops inside each time step. */
 static bool just_before(const Map *mp, const int64_t *v, const int64_t *w, int64_t tau)
 {
-	for (int r = 0; r < mp->nspace; r++)
-		if (lower_dot(mp->T[r], w, mp->n))
+	for (int r = 0; r < mp->nspace; r++) {
+		int64_t s = 0;
+		for (int c = 0; c < mp->n; c++)
+			s += mp->T[r][c] * w[c];
+		if (s)
 			return false;
+	}
 	int64_t D[MAP_MAXL + 1];
 	int loop[MAP_MAXL + 1], n = 0;
 	D[n] = tau;

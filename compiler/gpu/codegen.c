@@ -1011,11 +1011,34 @@ static void block_of_steps(GpuCg *g)
 	g->stage_j = -1;
 }
 
-/* One pass of the array, its first and last time steps peeled off the loop (as on
- * the host: the guards of a reduction's start and end fold away inside it); with
- * inner loops, the innermost of those peels instead. With staged panels the steps
- * between run as: those left in the first block, whole blocks (block_of_steps), the
- * rest one at a time. */
+/* Whether a pass peels its first and last time steps off the time loop, so that the
+ * guards of a reduction's start and end fold away inside it (as on the host). Steps
+ * with inner loops do where those have constant extents (unrolled, the step is one
+ * block), the state is at most 64 registers and nothing is spilled between passes: on
+ * the H100 conv3x3.sys rows_blocked 1.79 -> 1.61 ms (the chain's start, a select per
+ * register and step, leaves the loop), conv2d_batch 3x3 rows_blocked 1.92 -> 1.87; the
+ * weight-stationary conv2d, which spills, 0.89 -> 0.99 ms. With extents known only at
+ * run time the innermost inner loop peels instead (peeling both doubled the code). */
+static bool peel_time(const GpuCg *g)
+{
+	const LoopProg *lp = g->lp;
+	if (!lp->ninner)
+		return true;
+	if (lp->vregs > 64)
+		return false;
+	for (int v = 0; v < lp->u->nvars; v++)
+		if (lp->spilled[v])
+			return false;
+	for (int i = 0; i < lp->ninner; i++)
+		if (!LLVMIsAConstantInt(g->lf.ext[lp->inner[i]]))
+			return false;
+	return true;
+}
+
+/* One pass of the array, its first and last time steps peeled off the loop where
+ * peel_time says so, else the innermost inner loop's first and last iterations. With
+ * staged panels the steps between run as: those left in the first block, whole blocks
+ * (block_of_steps), the rest one at a time. */
 static void pass(GpuCg *g)
 {
 	const Ure *u = g->u;
@@ -1028,11 +1051,11 @@ static void pass(GpuCg *g)
 		if (lp->carried[v])
 			for (int64_t r = 0; r < lp->nrows; r++)
 				LLVMBuildStore(g->b, fzero(g), g->carry[v][r]);
-	bool peel = !lp->ninner;
+	bool peel = peel_time(g);
 	if (peel) {
 		g->t = g->tmin;
 		stage_fill(g);
-		step(g);
+		step_inner(g);
 		shift_state(g, g->next);
 		memcpy(g->hist, g->next, sizeof g->hist);
 	}
@@ -1045,7 +1068,7 @@ static void pass(GpuCg *g)
 		state_loop(g, g->t, LLVMIntSLT, g->tmax, 1, fill_and_step);
 	} else {
 		LLVMValueRef br = state_loop(g, t1, peel ? LLVMIntSLT : LLVMIntSLE, g->tmax, 1, fill_and_step);
-		if (g->lay.unroll)
+		if (g->lay.unroll && peel)
 			lg_loop_hint(&g->lf, br, "llvm.loop.unroll.count", g->lay.unroll);
 	}
 	if (!peel)
@@ -1057,7 +1080,7 @@ static void pass(GpuCg *g)
 	LLVMPositionBuilderAtEnd(g->b, last);
 	g->t = g->tmax;
 	stage_fill(g);
-	step(g);
+	step_inner(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, done);
 }
@@ -1161,10 +1184,13 @@ const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions
 	 * schedules within a block only, so a step waits for its loads. Four steps per
 	 * iteration let the later steps' loads start before the earlier steps compute:
 	 * on the H100 gemm_blocked 7.7 -> 5.4 ms, gemm 22 -> 12 ms (2 steps: 5.9 ms;
-	 * 8: 6.1 ms, spilling). Not with inner loops (conv2d: the step is long already,
-	 * 4 steps were slower). Staged panels run whole blocks of steps instead (pass). */
-	if (o->shuffle == GPU_SHUFFLE_WARP && !lp->ninner)
-		lay->unroll = 4;
+	 * 8: 6.1 ms, spilling). With inner loops the step is long already (conv2d: 4
+	 * steps were slower); 2 where they unroll whole and the pass peels (peel_time,
+	 * which pass() asks): conv3x3.sys rows_blocked 1.59 -> 1.48 ms (3 steps: 1.56,
+	 * 4: 1.69), conv2d_batch 3x3 rows_blocked 1.86 -> 1.66.
+	 * Staged panels run whole blocks of steps instead (pass). */
+	if (o->shuffle == GPU_SHUFFLE_WARP)
+		lay->unroll = lp->ninner ? 2 : 4;
 	return NULL;
 }
 

@@ -38,8 +38,9 @@ typedef struct {
 	int threads;   /* per group */
 	int per_group; /* arrays per group */
 	int maxnreg;   /* PTX: registers per thread asked of ptxas (0: its own choice) */
-	int unroll;    /* time steps per iteration of the time loop (0: LLVM's choice; staged
-	                  panels: a block of `width` steps, whatever this says) */
+	int unroll;    /* time steps per iteration of the time loop where the pass peels its
+	                  first and last (0 or no peel: LLVM's choice; staged panels: a
+	                  block of `width` steps, whatever this says) */
 } GpuLayout;
 
 /* What one compile asks for: the device and the choices made from its capabilities. */
