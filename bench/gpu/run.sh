@@ -64,11 +64,13 @@ conv2d_3x3 K=12,C=5,H=10,W=19,R=3,S=3
 conv2d_3x3 K=33,C=17,H=31,W=45,R=3,S=3
 conv2d_batch N=3,K=12,C=5,H=10,W=19,R=3,S=3
 conv2d_batch N=2,K=9,C=3,H=7,W=23,R=2,S=3
+conv3x3 N=3,K=12,C=5,P=8,Q=17
+conv3x3 N=2,K=9,C=3,P=7,Q=37
 END
 
 if [ "$kind" = cuda ] && command -v ptxas >/dev/null; then
   echo "== resource use of the kernels (ptxas -v, sm_90)"
-  for m in gemm gemm_blocked conv2d conv2d_3x3 conv2d_batch_3x3; do
+  for m in gemm gemm_blocked conv2d conv2d_3x3 conv2d_batch_3x3 conv3x3; do
     ptxas -arch=sm_90 -v "$out/$m.ptx" -o "$build/$m.cubin" 2>&1 | grep -E "Compiling entry|registers|spill" |
       sed "s/^/  $m: /"
   done
@@ -89,6 +91,8 @@ bench gemm_blocked gemm_blocked M=4096,N=4096,K=4096
 bench conv2d conv2d K=128,C=64,H=58,W=58,R=3,S=3
 bench conv2d_3x3 conv2d K=128,C=64,H=58,W=58,R=3,S=3
 [ -f "$out/conv2d_batch_3x3.$ext" ] && bench conv2d_batch_3x3 conv2d_batch N=32,K=128,C=128,H=58,W=58,R=3,S=3
+bench conv3x3 conv3x3 N=32,K=128,C=128,P=56,Q=56
+bench conv3x3 conv3x3 N=1,K=128,C=64,P=56,Q=56
 bench conv1d conv1d N=1000000,K=63
 if [ "$kind" = cuda ] && python3 -c 'import torch' 2>/dev/null; then
   echo "== the vendor libraries on the same GPU (cuBLAS, cuDNN; TF32 off)"
