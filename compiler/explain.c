@@ -139,6 +139,15 @@ static void walk(Walk *w, Eval *ev, const Expr *e, const int64_t *x)
 	}
 }
 
+/* With loops inside each step: whether dep stays in a pass (then legality made it the
+ * value its PE computed just before, in its register). */
+static bool in_register(const Map *mp, const UreDep *dep)
+{
+	int64_t w[URE_MAXL];
+	int cnt;
+	return mp->u->vars[dep->var].kind != VAR_PROPAGATE && lower_intra_pass(mp, dep, w, &cnt);
+}
+
 static double no_read(Eval *ev, int var, const int64_t *x)
 {
 	return 0;
@@ -260,12 +269,10 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 	/* with loops inside each step, what a PE keeps in a register for its next point */
 	for (int i = 0; i < u->ndeps && mp->nstep; i++) {
 		const UreDep *dep = &u->deps[i];
-		int64_t wv[URE_MAXL];
-		int cnt;
 		bool seen = false;
 		for (int j = 0; j < i; j++)
-			seen |= u->deps[j].var == dep->var && u->deps[j].reader == dep->reader;
-		if (!seen && u->vars[dep->var].kind != VAR_PROPAGATE && lower_intra_pass(mp, dep, wv, &cnt))
+			seen |= u->deps[j].var == dep->var && u->deps[j].reader == dep->reader && in_register(mp, &u->deps[j]);
+		if (!seen && in_register(mp, dep))
 			buf_printf(b, "    %-6s -> %-6s stays in its PE, in a register, for its next point\n",
 			           u->vars[dep->var].name, u->vars[dep->reader].name);
 	}
@@ -276,56 +283,57 @@ void explain_map(Buf *b, const Map *mp, const Sizes *sz)
 	Eval ev = {.u = u, .sz = sz, .ts = ts, .read = no_read};
 	int64_t computed = 0;
 	for (int64_t t = w.tmin; t <= w.tmax; t++)
-		for (int64_t it = 0; it < inner; it++) /* the step loops' iterations, in order */
-			for (int64_t pe = 0; pe < w.npes; pe++) {
-				int64_t p[URE_MAXL + 1], rem = pe;
-				for (int r = mp->nspace - 1; r >= 0; r--) {
-					p[r] = rem % w.pext[r] + w.pmin[r];
-					rem /= w.pext[r];
-				}
-				p[mp->nspace] = t;
-				memset(w.val, 0, sizeof w.val);
-				for (int64_t l = mp->nloops - 1, rest = it; l >= 0; l--)
-					if (mp->loops[l].step) {
-						w.val[l] = rest % w.ext[l];
-						rest /= w.ext[l];
-					}
-				bool inside = true;
-				for (int c = 0; c < mp->n && inside; c++) {
-					int64_t x = 0;
-					for (int r = 0; r < mp->n; r++)
-						x += mp->Tinv[c][r] * p[r];
-					w.val[mp->st[c]] = x;
-					inside = x >= 0 && x < w.ext[mp->st[c]];
-				}
-				int64_t x[URE_MAXL] = {0};
-				for (int l = 0; l < mp->nloops && inside; l++)
-					x[mp->loops[l].orig] += mp->loops[l].stride * w.val[l];
-				for (int j = 0; j < u->nloops && inside; j++)
-					inside = x[j] < w.bound[j];
-				if (!inside)
-					continue;
-				computed++;
-				memcpy(w.pe, p, sizeof(int64_t) * (size_t)mp->nspace);
-				w.t = t;
-				w.pe_index = pe;
-				for (int v = 0; v < u->nvars; v++)
-					walk(&w, &ev, u->vars[v].eqn->rhs, x);
-				for (int o = 0; o < u->nouts; o++) {
-					/* the point an output takes its value from is drained here */
-					const Eqn *e = u->outs[o];
-					const Expr *ref = e->rhs;
-					if (ref->kind != EX_CALL)
-						continue;
-					bool here = true;
-					int i = 0;
-					for (const Expr *arg = ref->args; arg && here; arg = arg->next, i++)
-						if (!(arg->kind == EX_NAME && arg->sym && arg->sym->kind == SYM_LOOP))
-							here = eval_index(&ev, arg, x) == x[i];
-					if (here)
-						record(&w, e->name, "out");
-				}
+		for (int64_t k = 0; k < inner * w.npes; k++) { /* the step loops' iterations, in order */
+			int64_t it = k / w.npes, pe = k % w.npes;
+			int64_t p[URE_MAXL + 1], rem = pe;
+			for (int r = mp->nspace - 1; r >= 0; r--) {
+				p[r] = rem % w.pext[r] + w.pmin[r];
+				rem /= w.pext[r];
 			}
+			p[mp->nspace] = t;
+			memset(w.val, 0, sizeof w.val);
+			int64_t rest = it;
+			for (int l = mp->nloops - 1; l >= 0; l--)
+				if (mp->loops[l].step) {
+					w.val[l] = rest % w.ext[l];
+					rest /= w.ext[l];
+				}
+			bool inside = true;
+			for (int c = 0; c < mp->n && inside; c++) {
+				int64_t x = 0;
+				for (int r = 0; r < mp->n; r++)
+					x += mp->Tinv[c][r] * p[r];
+				w.val[mp->st[c]] = x;
+				inside = x >= 0 && x < w.ext[mp->st[c]];
+			}
+			int64_t x[URE_MAXL] = {0};
+			for (int l = 0; l < mp->nloops && inside; l++)
+				x[mp->loops[l].orig] += mp->loops[l].stride * w.val[l];
+			for (int j = 0; j < u->nloops && inside; j++)
+				inside = x[j] < w.bound[j];
+			if (!inside)
+				continue;
+			computed++;
+			memcpy(w.pe, p, sizeof(int64_t) * (size_t)mp->nspace);
+			w.t = t;
+			w.pe_index = pe;
+			for (int v = 0; v < u->nvars; v++)
+				walk(&w, &ev, u->vars[v].eqn->rhs, x);
+			for (int o = 0; o < u->nouts; o++) {
+				/* the point an output takes its value from is drained here */
+				const Eqn *e = u->outs[o];
+				const Expr *ref = e->rhs;
+				if (ref->kind != EX_CALL)
+					continue;
+				bool here = true;
+				int i = 0;
+				for (const Expr *arg = ref->args; arg && here; arg = arg->next, i++)
+					if (!(arg->kind == EX_NAME && arg->sym && arg->sym->kind == SYM_LOOP))
+						here = eval_index(&ev, arg, x) == x[i];
+				if (here)
+					record(&w, e->name, "out");
+			}
+		}
 	/* utilisation: the points the first pass computes (inside the domain), not the tile box */
 	buf_printf(b, "  utilisation: %lld points in the first pass (a full tile has %lld) on %lld PEs x %lld steps",
 	           (long long)computed, (long long)box, (long long)w.npes, (long long)steps);

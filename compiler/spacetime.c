@@ -23,7 +23,7 @@
  * one register per recurrence. A dependence that changes those loops (or, with them,
  * one that stays in the pass) must then read the point its PE computed just before:
  * the same PE, and in the order (t, step loops) the vector (1, 0..) or (0.., 1,
- * 1 - extent..), extents constant (conv2d_3x3's single accumulation chain).
+ * 1 - extent..), extents constant (conv3x3.sys's single accumulation chain).
  */
 #include "sysc.h"
 
