@@ -1,7 +1,8 @@
 /*
  * conv_bench.c: FP32 2-D convolution from samples/conv2d.sys (its output-stationary
  * mapping, compiled by `sysc build` twice: for any filter size, and with
- * `--specialize R=3,S=3`; the objects are loaded through the runtime) against oneDNN's
+ * `--specialize R=3,S=3`) and from samples/conv3x3.sys (the same array summing in one
+ * chain; the objects are loaded through the runtime) against oneDNN's
  * f32 forward convolution, in one process, with the same number of threads, on the
  * same plain layouts (img C x H x W, weights K x C x R x S, output K x P x Q; no
  * padding, stride 1). Prints medians and the ratios.
@@ -50,23 +51,23 @@ static int cmp(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Runs the kernel of object file `path` reps times on buf; its median, output in out. */
-static double time_sysc(SysrtContext *ctx, SysrtDevice *dev, const char *path, SysrtBuffer **buf, const int64_t *sizes,
-                        int threads, int reps, float *out, size_t bytes)
+/* Runs kernel `entry` of object file `path` reps times on buf; its median, output in out. */
+static double time_sysc(SysrtContext *ctx, SysrtDevice *dev, const char *path, const char *entry, SysrtBuffer **buf,
+                        const int64_t *sizes, int nsizes, int threads, int reps, float *out, size_t bytes)
 {
 	SysrtModule *mod;
 	SysrtKernel *kern;
 	rt_check(ctx, sysrt_module_load_file(dev, path, &mod));
-	rt_check(ctx, sysrt_kernel_get(mod, "sysk_conv2d_output_stationary", &kern));
+	rt_check(ctx, sysrt_kernel_get(mod, entry, &kern));
 	SysrtLaunchOptions lo = SYSRT_LAUNCH_OPTIONS_INIT;
 	uint64_t ns;
 	lo.threads = threads;
 	lo.elapsed_ns = &ns;
 	double ts[100];
 	rt_check(ctx, sysrt_buffer_write(buf[2], 0, out, bytes)); /* not the last kernel's result */
-	rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, 6, &lo));
+	rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, nsizes, &lo));
 	for (int r = 0; r < reps; r++) {
-		rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, 6, &lo));
+		rt_check(ctx, sysrt_launch(kern, buf, 3, sizes, nsizes, &lo));
 		ts[r] = (double)ns * 1e-9;
 	}
 	rt_check(ctx, sysrt_buffer_read(buf[2], 0, out, bytes));
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 	}
 	size_t nimg = (size_t)(C * H * W), nwt = (size_t)(K * C * R * S), nout = (size_t)(K * P * Q);
 	float *img = malloc(4 * nimg), *wt = malloc(4 * nwt), *out = malloc(4 * nout), *ref = malloc(4 * nout);
-	float *out3 = calloc(nout, 4);
+	float *out3 = calloc(nout, 4), *outc = calloc(nout, 4);
 	srand(7);
 	for (size_t i = 0; i < nimg; i++)
 		img[i] = (float)rand() / (float)RAND_MAX * 2 - 1;
@@ -113,9 +114,14 @@ int main(int argc, char **argv)
 		rt_check(ctx, sysrt_buffer_create(dev, bytes[i], &buf[i]));
 	rt_check(ctx, sysrt_buffer_write(buf[0], 0, img, bytes[0]));
 	rt_check(ctx, sysrt_buffer_write(buf[1], 0, wt, bytes[1]));
-	int64_t sizes[6] = {K, C, H, W, R, S};
-	double ts = time_sysc(ctx, dev, CONV_KERNELS "/conv_kernels.o", buf, sizes, threads, reps, out, bytes[2]);
-	double ts3 = time_sysc(ctx, dev, CONV_KERNELS "/conv_kernels_3x3.o", buf, sizes, threads, reps, out3, bytes[2]);
+	int64_t sizes[6] = {K, C, H, W, R, S}, chain_sizes[5] = {1, K, C, P, Q};
+	const char *conv2d = "sysk_conv2d_output_stationary";
+	double ts = time_sysc(ctx, dev, CONV_KERNELS "/conv_kernels.o", conv2d, buf, sizes, 6, threads, reps, out, bytes[2]);
+	double ts3 =
+		time_sysc(ctx, dev, CONV_KERNELS "/conv_kernels_3x3.o", conv2d, buf, sizes, 6, threads, reps, out3, bytes[2]);
+	/* conv3x3.sys: sizes N, K, C, P, Q; the same layouts for N = 1 */
+	double tc = time_sysc(ctx, dev, CONV_KERNELS "/conv_kernels_chain.o", "sysk_conv3x3_output_stationary", buf,
+	                      chain_sizes, 5, threads, reps, outc, bytes[2]);
 	double to[100];
 
 	/* oneDNN (threads from OMP_NUM_THREADS, set by the caller to the same count) */
@@ -153,17 +159,19 @@ int main(int argc, char **argv)
 	const char *impl = NULL;
 	dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl);
 
-	double err = fmax(max_rel_diff(out, ref, nout), max_rel_diff(out3, ref, nout));
+	double err = fmax(fmax(max_rel_diff(out, ref, nout), max_rel_diff(out3, ref, nout)), max_rel_diff(outc, ref, nout));
 	qsort(to, (size_t)reps, sizeof to[0], cmp);
 	double flop = 2.0 * (double)(K * P * Q) * (double)(C * R * S);
 	printf("conv2d N=1 C=K=%lld %lldx%lld 3x3 (output %lldx%lld), %d threads, median of %d\n", (long long)C,
 	       (long long)H, (long long)W, (long long)P, (long long)Q, threads, reps);
 	printf("  sysc output_stationary           %8.3f ms  %7.1f GFLOP/s\n", ts * 1e3, flop / ts * 1e-9);
 	printf("  sysc output_stationary, R=S=3    %8.3f ms  %7.1f GFLOP/s\n", ts3 * 1e3, flop / ts3 * 1e-9);
+	printf("  sysc conv3x3.sys (one chain)     %8.3f ms  %7.1f GFLOP/s\n", tc * 1e3, flop / tc * 1e-9);
 	printf("  oneDNN (%s)           %8.3f ms  %7.1f GFLOP/s\n", impl ? impl : "?", to[reps / 2] * 1e3,
 	       flop / to[reps / 2] * 1e-9);
 	printf("  ratio sysc / oneDNN              %8.1f %%\n", 100 * to[reps / 2] / ts);
 	printf("  ratio sysc R=S=3 / oneDNN        %8.1f %%\n", 100 * to[reps / 2] / ts3);
+	printf("  ratio sysc conv3x3 / oneDNN      %8.1f %%\n", 100 * to[reps / 2] / tc);
 	printf("  max relative difference %.2g\n", err);
 	dnnl_primitive_destroy(conv);
 	dnnl_primitive_desc_destroy(pd);
@@ -176,6 +184,7 @@ int main(int argc, char **argv)
 		sysrt_buffer_destroy(buf[i]);
 	sysrt_context_destroy(ctx);
 	free(out3);
+	free(outc);
 	free(img);
 	free(wt);
 	free(out);
