@@ -132,13 +132,14 @@ static int64_t drawn_pe(const Show *s, const int64_t *p)
 	return (p[0] - s->lo[0]) * s->cols + (p[1] - s->lo[1]);
 }
 
-/* Whether kernel point y lies in the first pass (every loop around the array at 0). */
+/* Whether kernel point y lies in the first pass (every loop around the array at 0;
+ * loops inside each time step are not passes). */
 static bool first_pass(const Show *s, const int64_t *y)
 {
 	for (int l = 0; l < s->mp->nloops; l++) {
 		const MapLoop *ml = &s->mp->loops[l];
 		int64_t r = ml->span ? y[ml->orig] % ml->span : y[ml->orig];
-		if (ml->st < 0 && r / ml->stride != 0)
+		if (ml->st < 0 && !ml->step && r / ml->stride != 0)
 			return false;
 	}
 	return true;
@@ -407,10 +408,10 @@ static bool build(Show *s, const int64_t *steps, bool text)
 	s->passes = 1;
 	for (int l = 0; l < mp->nloops; l++) {
 		s->ext[l] = map_extent(mp, l, s->sz);
-		if (mp->loops[l].st < 0)
-			s->passes *= s->ext[l];
-		else
+		if (mp->loops[l].st >= 0)
 			s->vary[mp->loops[l].orig] = true;
+		else if (!mp->loops[l].step)
+			s->passes *= s->ext[l];
 	}
 	for (int j = 0; j < u->nloops; j++)
 		s->nvary += s->vary[j];
@@ -545,7 +546,7 @@ static void describe(Buf *b, const Show *s, const char *lead)
 	buf_printf(b, "]: the first pass of %lld", (long long)s->passes);
 	int n = 0;
 	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0)
+		if (mp->loops[l].st < 0 && !mp->loops[l].step)
 			buf_printf(b, "%s%s=0", n++ ? ", " : " (", mp->loops[l].name);
 	buf_printf(b, "%s\n%sarray: ", n ? ")" : "", lead);
 	int64_t total = 1;
@@ -583,7 +584,14 @@ static void describe(Buf *b, const Show *s, const char *lead)
 	for (int j = 0; j < s->u->nloops; j++)
 		if (!s->vary[j])
 			buf_printf(b, "%s%s=0", n++ ? ", " : ", in this pass ", s->u->loops[j]->name);
-	buf_printf(b, "\n");
+	/* a step runs every iteration of these; the picture shows the first */
+	n = 0;
+	for (int l = 0; l < mp->nloops; l++)
+		if (mp->loops[l].step && n++)
+			buf_printf(b, ", %s", mp->loops[l].name);
+		else if (mp->loops[l].step)
+			buf_printf(b, "\n%seach step runs every iteration of %s", lead, mp->loops[l].name);
+	buf_printf(b, "%s\n", n ? "; drawn: the first, whose data this is (each PE keeps its values for the next)" : "");
 }
 
 static void describe_link(Buf *b, const Show *s, const Link *L)

@@ -18,6 +18,7 @@ sizes_of() {
 	conv1d) echo N=6,K=3 ;;
 	conv2d) echo K=4,C=3,H=4,W=5,R=2,S=2 ;;
 	conv2d_batch) echo N=1,K=4,C=3,H=4,W=5,R=2,S=2 ;;
+	conv3x3) echo N=1,K=4,C=3,P=2,Q=5 ;;
 	*) echo "" ;;
 	esac
 }
