@@ -23,7 +23,8 @@
  * one register per recurrence. A dependence that changes those loops (or, with them,
  * one that stays in the pass) must then read the point its PE computed just before:
  * the same PE, and in the order (t, step loops) the vector (1, 0..) or (0.., 1,
- * 1 - extent..), extents constant (conv3x3.sys's single accumulation chain).
+ * 1 - extent..), extents constant (conv3x3.sys's single accumulation chain); and no
+ * recurrence may flow between passes (the registers are not spilled).
  */
 #include "sysc.h"
 
@@ -430,6 +431,16 @@ bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char
 					           fl->name, mp->u->vars[dep->var].name);
 					if (d)
 					dep_note(d, mp, dep);
+					ok = false;
+					break;
+				}
+				if (mp->nstep) { /* its registers are all a PE keeps; nothing is spilled */
+					complain(d, name_loc, why, whylen,
+					         "with loops inside each time step ('step'), values stay in registers: %s cannot "
+					         "flow from one pass to the next along loop '%s'",
+					         mp->u->vars[dep->var].name, fl->name);
+					if (d)
+						dep_note(d, mp, dep);
 					ok = false;
 					break;
 				}
