@@ -52,20 +52,16 @@ bool loop_shuffle(Arena *a, LoopProg *lp)
 			continue; /* this point, computed just before */
 		int64_t w[URE_MAXL];
 		int cnt;
-		if (mp->nstep && lower_intra_pass(mp, dep, w, &cnt)) {
-			if (cnt > 1) {
-				lp->why = "a dependence that crosses a tile inside the array";
-				return false;
-			}
-			ld->carry = true;
-			ld->fold = -1;
-			lp->carried[dep->var] = true;
-			continue;
-		}
 		if (lower_intra_pass(mp, dep, w, &cnt)) {
 			if (cnt > 1) {
 				lp->why = "a dependence that crosses a tile inside the array";
 				return false;
+			}
+			if (mp->nstep) {
+				ld->carry = true;
+				ld->fold = -1;
+				lp->carried[dep->var] = true;
+				continue;
 			}
 			ld->link = true;
 			ld->tau = lower_dot(lp->T[mp->n - 1], w, mp->n);

@@ -1011,6 +1011,14 @@ static void block_of_steps(GpuCg *g)
 	g->stage_j = -1;
 }
 
+static bool spills_between_passes(const LoopProg *lp)
+{
+	for (int v = 0; v < lp->u->nvars; v++)
+		if (lp->spilled[v])
+			return true;
+	return false;
+}
+
 /* Whether a pass peels its first and last time steps off the time loop, so that the
  * guards of a reduction's start and end fold away inside it (as on the host). Steps
  * with inner loops do where those have constant extents (unrolled, the step is one
@@ -1024,11 +1032,8 @@ static bool peel_time(const GpuCg *g)
 	const LoopProg *lp = g->lp;
 	if (!lp->ninner)
 		return true;
-	if (lp->vregs > 64)
+	if (lp->vregs > 64 || spills_between_passes(lp))
 		return false;
-	for (int v = 0; v < lp->u->nvars; v++)
-		if (lp->spilled[v])
-			return false;
 	for (int i = 0; i < lp->ninner; i++)
 		if (!LLVMIsAConstantInt(g->lf.ext[lp->inner[i]]))
 			return false;
@@ -1133,14 +1138,6 @@ static int pow2_at_least(int n)
 }
 
 /* Whether a value goes from one pass to a later one through a spill (scratch) buffer. */
-static bool spills_between_passes(const LoopProg *lp)
-{
-	for (int v = 0; v < lp->u->nvars; v++)
-		if (lp->spilled[v])
-			return true;
-	return false;
-}
-
 const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions *o, GpuLayout *lay)
 {
 	(void)tg;
