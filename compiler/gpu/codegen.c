@@ -81,11 +81,13 @@ struct GpuCg {
 	LLVMValueRef spill_stride[MAXV][URE_MAXL];
 	LLVMValueRef tlen[MAXT];
 	/* staged panels (pack.c's panels in local memory, refilled every `width` steps):
-	 * this array's slice of each, the slots per step, and which register dimensions
-	 * a panel's read moves along (rows that differ only along others share a slot) */
+	 * this array's slice of each, the floats per step and per inner iteration (the
+	 * slots, rounded up to 4), the inner iterations (constant extents), and which
+	 * register dimensions a panel's read moves along (rows that differ only along
+	 * others share a slot) */
 	int nstage;
 	LLVMValueRef stage[LOOP_MAXPANELS];
-	int64_t stage_stride[LOOP_MAXPANELS];
+	int64_t stage_stride[LOOP_MAXPANELS], stage_islots[LOOP_MAXPANELS], stage_inner;
 	bool stage_moves[LOOP_MAXPANELS][URE_MAXL];
 	/* inside a whole block of steps: its first slot in each panel's buffers, and the
 	 * step's place in it (else NULL, -1: both computed from g->t) */
@@ -671,7 +673,11 @@ static void step_inner(GpuCg *g)
  * Where the target copies asynchronously (cp.async), two buffers alternate: at the
  * first step of block b the copy of block b has landed, and the copy of block b + 1
  * starts, overlapping the block's steps. Elsewhere the copy of block b is made at its
- * first step, loads then stores. */
+ * first step, loads then stores.
+ *
+ * Steps with inner loops of constant extents (conv3x3.sys's filter taps) hold a slot
+ * group per inner iteration: a step reads wt[k][c][r][s] of its 4 filters at (r, s)
+ * as one vector of 4 where it read 4 broadcasts. */
 
 /* panel p's slot for the current row */
 static int64_t stage_slot(GpuCg *g, int p)
@@ -717,6 +723,8 @@ static LLVMValueRef staged_load(GpuCg *g, const Expr *e)
 	else
 		off = add(g, add(g, stage_buffer(g, p, stage_block(g)), mul(g, stage_step(g), cix(g, g->stage_stride[p]))),
 		          cix(g, stage_slot(g, p)));
+	if (g->lp->ninner)
+		off = add(g, off, mul(g, lg_inner_index(&g->lf), cix(g, g->stage_islots[p])));
 	return LLVMBuildLoad2(g->b, g->f32, LLVMBuildGEP2(g->b, g->f32, g->stage[p], &off, 1, ""), "staged");
 }
 
@@ -748,17 +756,25 @@ static void widen(GpuCg *g, LLVMValueRef span, LLVMValueRef *lo, LLVMValueRef *h
 	*hi = add(g, *hi, LLVMBuildSelect(g->b, neg, cix(g, 0), span, ""));
 }
 
-/* The copy loop of panel p over its slots (offset off0 + the slot's coordinates times
- * delta), into buf: each element where its offset is below lim (unsigned: 0 past the
- * pass or outside the tensor), or every element where lim is NULL. */
-static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, int64_t slots, LLVMValueRef buf,
-                       LLVMValueRef lim)
+/* The copy loop of panel p over its slots and inner iterations (offset off0 + the
+ * slot's coordinates times delta + the inner loops' times idelta), into buf: each
+ * element where its offset is below lim (unsigned: 0 past the pass or outside the
+ * tensor), or every element where lim is NULL. */
+static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, LLVMValueRef *idelta,
+                       int64_t slots, LLVMValueRef buf, LLVMValueRef lim)
 {
 	const LoopProg *lp = g->lp;
 	const Expr *e = lp->panels[p].e;
 	int ti = tensor_index(g, e->sym->tensor);
-	LgLoop l = lg_loop_begin(&g->lf, cix(g, 0), cix(g, slots - 1), "slot");
-	LLVMValueRef off = off0, rem = l.iv;
+	LgLoop l = lg_loop_begin(&g->lf, cix(g, 0), cix(g, slots * g->stage_inner - 1), "slot");
+	/* iv = inner iteration * slots + slot */
+	LLVMValueRef slot = l.iv, it = NULL, at = add(g, buf, l.iv);
+	if (lp->ninner) {
+		slot = LLVMBuildURem(g->b, l.iv, cix(g, slots), "");
+		it = LLVMBuildUDiv(g->b, l.iv, cix(g, slots), "");
+		at = add(g, add(g, buf, mul(g, it, cix(g, g->stage_islots[p]))), slot);
+	}
+	LLVMValueRef off = off0, rem = slot;
 	for (int i = lp->nregdims - 1; i >= 0; i--) {
 		if (!g->stage_moves[p][i])
 			continue;
@@ -766,8 +782,12 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
 		off = add(g, off, mul(g, LLVMBuildURem(g->b, rem, ext, ""), delta[i]));
 		rem = LLVMBuildUDiv(g->b, rem, ext, "");
 	}
+	for (int i = lp->ninner - 1; i >= 0; i--) {
+		LLVMValueRef ext = g->ext[lp->inner[i]];
+		off = add(g, off, mul(g, LLVMBuildURem(g->b, it, ext, ""), idelta[i]));
+		it = LLVMBuildUDiv(g->b, it, ext, "");
+	}
 	LLVMValueRef in = lim ? LLVMBuildICmp(g->b, LLVMIntULT, off, lim, "") : ci1(g, true);
-	LLVMValueRef at = add(g, buf, l.iv);
 	LLVMValueRef dst = LLVMBuildGEP2(g->b, g->f32, g->stage[p], &at, 1, "");
 	if (g->o->async_copy) {
 		LLVMValueRef o = lim ? LLVMBuildSelect(g->b, in, off, cix(g, 0), "") : off;
@@ -781,31 +801,44 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
 }
 
 /* Copies the block of steps from t0 (index `block` in the pass) into its buffer: every
- * thread step t0 + lane of each slot, 0 past the pass or outside the tensor (no PE
- * reads it there). The slots are a loop, 4 at a time, not unrolled: the element's
- * offset is affine in the slot's row coordinates, so the loop keeps the first slot's
- * offset and one step per coordinate live across the time loop, where unrolled copies
- * would keep one offset per slot (registers the steps need). A thread whose elements
- * all lie inside the tensor and whose step is live copies them without a check each:
- * their indexes' least and greatest along each dimension, from the signs of the steps,
- * lie inside its extent. (Indexes, not offsets: the offset of a point off the tensor
- * may wrap around 32 bits, an index cannot; outside that test a wrapped offset only
- * fills a slot no PE reads.) */
+ * thread step t0 + lane of each slot (and inner iteration), 0 past the pass or outside
+ * the tensor (no PE reads it there). The slots are a loop, 4 at a time, not unrolled:
+ * the element's offset is affine in the slot's row coordinates (and the inner loops),
+ * so the loop keeps the first slot's offset and one step per coordinate live across
+ * the time loop, where unrolled copies would keep one offset per slot (registers the
+ * steps need). A thread whose elements all lie inside the tensor and whose step is
+ * live copies them without a check each: their indexes' least and greatest along each
+ * dimension, from the signs of the steps, lie inside its extent. (Indexes, not
+ * offsets: the offset of a point off the tensor may wrap around 32 bits, an index
+ * cannot; outside that test a wrapped offset only fills a slot no PE reads.) */
 static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 {
 	const LoopProg *lp = g->lp;
-	LLVMValueRef t = g->t;
+	LLVMValueRef t = g->t, saved[MAP_MAXL];
+	memcpy(saved, g->outer, sizeof saved);
 	g->t = add(g, t0, g->lane);
+	for (int i = 0; i < lp->ninner; i++)
+		g->outer[lp->inner[i]] = cix(g, 0);
 	LLVMValueRef live = LLVMBuildICmp(g->b, LLVMIntSLE, g->t, g->tmax, "");
 	for (int p = 0; p < g->nstage; p++) {
 		int ti = tensor_index(g, lp->panels[p].e->sym->tensor);
-		/* the first slot (row 0) and the step along each register dimension it moves on */
+		/* the first slot (row 0, inner loops at 0) and the step along each register
+		 * dimension it moves on, and along each inner loop */
 		int rank = lp->panels[p].e->sym->tensor->rank;
 		set_row(g, 0);
 		LLVMValueRef idx0[8], idx[8], lo[8], hi[8];
-		LLVMValueRef off0 = panel_offset(g, p, idx0), delta[URE_MAXL];
+		LLVMValueRef off0 = panel_offset(g, p, idx0), delta[URE_MAXL], idelta[MAP_MAXL];
 		for (int d = 0; d < rank; d++)
 			lo[d] = hi[d] = idx0[d];
+		for (int i = 0; i < lp->ninner; i++) {
+			int l = lp->inner[i];
+			g->outer[l] = cix(g, 1);
+			idelta[i] = LLVMBuildSub(g->b, panel_offset(g, p, idx), off0, "");
+			g->outer[l] = cix(g, 0);
+			LLVMValueRef last = LLVMBuildSub(g->b, g->ext[l], cix(g, 1), "");
+			for (int d = 0; d < rank; d++)
+				widen(g, mul(g, LLVMBuildSub(g->b, idx[d], idx0[d], ""), last), &lo[d], &hi[d]);
+		}
 		int64_t rowstep = 1, slots = 1;
 		for (int i = lp->nregdims - 1; i >= 0; i--) {
 			int64_t ext = lp->pext[lp->regdim[i]];
@@ -828,13 +861,14 @@ static void stage_copy(GpuCg *g, LLVMValueRef t0, LLVMValueRef block)
 		LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "copy_done");
 		LLVMBuildCondBr(g->b, inside, fast, checked);
 		LLVMPositionBuilderAtEnd(g->b, fast);
-		copy_slots(g, p, off0, delta, slots, buf, NULL);
+		copy_slots(g, p, off0, delta, idelta, slots, buf, NULL);
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, checked);
-		copy_slots(g, p, off0, delta, slots, buf, LLVMBuildSelect(g->b, live, g->tlen[ti], cix(g, 0), ""));
+		copy_slots(g, p, off0, delta, idelta, slots, buf, LLVMBuildSelect(g->b, live, g->tlen[ti], cix(g, 0), ""));
 		LLVMBuildBr(g->b, done);
 		LLVMPositionBuilderAtEnd(g->b, done);
 	}
+	memcpy(g->outer, saved, sizeof saved);
 	g->t = t;
 }
 
@@ -881,12 +915,19 @@ static void stage_fill(GpuCg *g)
 }
 
 /* Local memory for the panels (two buffers where copies are asynchronous), when the
- * loop IR has some, the steps have no inner loops, and they fit in 32 KiB per group. */
+ * loop IR has some, the steps' inner loops (if any) have constant extents, and they
+ * fit in 48 KiB per group (what a CUDA block may declare). */
 static void stage_setup(GpuCg *g, const char *sym, LLVMValueRef tid)
 {
 	const LoopProg *lp = g->lp;
-	if (!g->o->stage || !lp->npanels || lp->ninner || !g->tg->array_sync)
+	if (!g->o->stage || !lp->npanels || !g->tg->array_sync)
 		return;
+	g->stage_inner = 1;
+	for (int i = 0; i < lp->ninner; i++) {
+		if (!LLVMIsAConstantInt(g->ext[lp->inner[i]]))
+			return;
+		g->stage_inner *= LLVMConstIntGetSExtValue(g->ext[lp->inner[i]]);
+	}
 	int64_t at[LOOP_MAXPANELS], per_array = 0;
 	for (int p = 0; p < lp->npanels; p++) {
 		int64_t slots = 1;
@@ -895,14 +936,15 @@ static void stage_setup(GpuCg *g, const char *sym, LLVMValueRef tid)
 			if (g->stage_moves[p][i])
 				slots *= lp->pext[lp->regdim[i]];
 		}
-		/* a step's slots 16-byte aligned (vector loads), and 4 more so that the
-		 * threads' stores of one copy spread over the banks */
-		g->stage_stride[p] = (slots + 3) / 4 * 4 + 4;
+		/* a step's slots (each inner iteration's) 16-byte aligned (vector loads), and
+		 * 4 more so that the threads' stores of one copy spread over the banks */
+		g->stage_islots[p] = (slots + 3) / 4 * 4;
+		g->stage_stride[p] = g->stage_inner * g->stage_islots[p] + 4;
 		at[p] = per_array;
 		per_array += g->lay.width * g->stage_stride[p] * (g->o->async_copy ? 2 : 1);
 	}
 	int64_t total = per_array * g->lay.per_group;
-	if (total > 8192)
+	if (total > 12288)
 		return;
 	LLVMTypeRef type = LLVMArrayType2(g->f32, (uint64_t)total);
 	LLVMValueRef mem = LLVMAddGlobalInAddressSpace(g->mod, type, arena_printf(g->a, "%s_panels", sym), g->tg->local_as);
@@ -1043,7 +1085,9 @@ static bool peel_time(const GpuCg *g)
 /* One pass of the array, its first and last time steps peeled off the loop where
  * peel_time says so, else the innermost inner loop's first and last iterations. With
  * staged panels the steps between run as: those left in the first block, whole blocks
- * (block_of_steps), the rest one at a time. */
+ * (block_of_steps), the rest one at a time; where the steps have inner loops, one at a
+ * time (a block of straight-line steps with their inner loops unrolled was slower),
+ * and not unrolled (LLVM does not unroll a loop around the copy's barrier). */
 static void pass(GpuCg *g)
 {
 	const Ure *u = g->u;
@@ -1065,7 +1109,7 @@ static void pass(GpuCg *g)
 		memcpy(g->hist, g->next, sizeof g->hist);
 	}
 	LLVMValueRef t1 = peel ? add(g, g->tmin, cix(g, 1)) : g->tmin;
-	if (g->nstage) {
+	if (g->nstage && !lp->ninner) {
 		LLVMValueRef w = cix(g, g->lay.width), first_end = add(g, g->tmin, w);
 		first_end = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, first_end, g->tmax, ""), first_end, g->tmax, "");
 		state_loop(g, t1, LLVMIntSLT, first_end, 1, one_step);
@@ -1073,7 +1117,7 @@ static void pass(GpuCg *g)
 		state_loop(g, g->t, LLVMIntSLT, g->tmax, 1, fill_and_step);
 	} else {
 		LLVMValueRef br = state_loop(g, t1, peel ? LLVMIntSLT : LLVMIntSLE, g->tmax, 1, fill_and_step);
-		if (g->lay.unroll && peel)
+		if (g->lay.unroll && peel && !g->nstage)
 			lg_loop_hint(&g->lf, br, "llvm.loop.unroll.count", g->lay.unroll);
 	}
 	if (!peel)
