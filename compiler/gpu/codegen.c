@@ -1053,6 +1053,25 @@ static void block_of_steps(GpuCg *g)
 	g->stage_j = -1;
 }
 
+/* Two staged steps in one basic block, which ptxas schedules across (the time loop
+ * of unstaged steps is unrolled by 2 for the same reason; LLVM does not unroll a loop
+ * around the copy's barrier). The pair starts at an even step of the pass and blocks
+ * are an even number of steps, so only its first step may start a block and copy;
+ * neither is the pass's last (the stores of the last fold away). */
+static void two_steps(GpuCg *g)
+{
+	LLVMValueRef t0 = g->t;
+	for (int j = 0; j < 2; j++) {
+		g->t = j ? LLVMBuildNSWAdd(g->b, t0, cix(g, 1), "") : t0;
+		LLVMValueRef before_last = LLVMBuildICmp(g->b, LLVMIntSLT, g->t, g->tmax, "");
+		gpu_intrinsic(g, "llvm.assume", NULL, 0, &before_last, 1);
+		if (j == 0)
+			stage_fill(g);
+		one_step(g);
+		memcpy(g->hist, g->next, sizeof g->hist);
+	}
+}
+
 static bool spills_between_passes(const LoopProg *lp)
 {
 	for (int v = 0; v < lp->u->nvars; v++)
@@ -1085,9 +1104,8 @@ static bool peel_time(const GpuCg *g)
 /* One pass of the array, its first and last time steps peeled off the loop where
  * peel_time says so, else the innermost inner loop's first and last iterations. With
  * staged panels the steps between run as: those left in the first block, whole blocks
- * (block_of_steps), the rest one at a time; where the steps have inner loops, one at a
- * time (a block of straight-line steps with their inner loops unrolled was slower),
- * and not unrolled (LLVM does not unroll a loop around the copy's barrier). */
+ * (block_of_steps), the rest one at a time; where the steps have inner loops, two at a
+ * time (two_steps; whole blocks of steps with their inner loops unrolled were slower). */
 static void pass(GpuCg *g)
 {
 	const Ure *u = g->u;
@@ -1114,6 +1132,13 @@ static void pass(GpuCg *g)
 		first_end = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, first_end, g->tmax, ""), first_end, g->tmax, "");
 		state_loop(g, t1, LLVMIntSLT, first_end, 1, one_step);
 		state_loop(g, g->t, LLVMIntSLE, LLVMBuildNSWSub(g->b, g->tmax, w, ""), g->lay.width, block_of_steps);
+		state_loop(g, g->t, LLVMIntSLT, g->tmax, 1, fill_and_step);
+	} else if (g->nstage && peel && g->lay.width % 2 == 0) {
+		/* step 1 alone, then pairs from step 2 while both are before the last */
+		LLVMValueRef t2 = add(g, g->tmin, cix(g, 2));
+		t2 = LLVMBuildSelect(g->b, LLVMBuildICmp(g->b, LLVMIntSLT, t2, g->tmax, ""), t2, g->tmax, "");
+		state_loop(g, t1, LLVMIntSLT, t2, 1, fill_and_step);
+		state_loop(g, g->t, LLVMIntSLT, LLVMBuildNSWSub(g->b, g->tmax, cix(g, 1), ""), 2, two_steps);
 		state_loop(g, g->t, LLVMIntSLT, g->tmax, 1, fill_and_step);
 	} else {
 		LLVMValueRef br = state_loop(g, t1, peel ? LLVMIntSLT : LLVMIntSLE, g->tmax, 1, fill_and_step);
