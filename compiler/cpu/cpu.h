@@ -39,8 +39,9 @@ int cpu_jobs(Arena *a, Diag *d, Program *p, const char *kernel, const char *mapp
              CpuJob **jobs, int *failed);
 
 /* The object file (or its assembly text) of the n jobs, each compiled in its own LLVM
- * context on one of `threads` threads (0: one per core), in *data (malloc'd, *len
- * bytes); the same bytes for any number of threads. False with a message in err. */
+ * context on one of `threads` threads (0: one per job, up to 4 per core), in *data
+ * (malloc'd, *len bytes); the same bytes for any number of threads. False with a
+ * message in err. */
 bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, char **data, size_t *len, char *err,
                 size_t errlen);
 

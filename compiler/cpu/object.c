@@ -155,9 +155,15 @@ bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, char **da
 		LLVMDisposeMessage(msg);
 		return false;
 	}
+	/* By default a thread per mapping, up to 4 per core: the mappings differ in cost
+	 * (gemm.sys: 1 to 2.6 times the cheapest), so with a thread per core the last one
+	 * left runs alone, while the system shares the cores between one thread per mapping
+	 * until all are done (gemm.sys, 3 mappings on 2 cores: 0.24 -> 0.19 s). */
 	enum { MAXTHREADS = 64 };
-	if (threads <= 0)
-		threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (threads <= 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		threads = cores < 1 ? n : n < 4 * cores ? n : (int)(4 * cores);
+	}
 	threads = threads < 1 ? 1 : threads > n ? n : threads > MAXTHREADS ? MAXTHREADS : threads;
 	Work w = {.jobs = jobs,
 	          .n = n,
