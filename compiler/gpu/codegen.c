@@ -768,11 +768,13 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
 	int ti = tensor_index(g, e->sym->tensor);
 	LgLoop l = lg_loop_begin(&g->lf, cix(g, 0), cix(g, slots * g->stage_inner - 1), "slot");
 	/* iv = inner iteration * slots + slot */
-	LLVMValueRef slot = l.iv, it = NULL, at = add(g, buf, l.iv);
+	LLVMValueRef slot = l.iv, it = NULL, at;
 	if (lp->ninner) {
 		slot = LLVMBuildURem(g->b, l.iv, cix(g, slots), "");
 		it = LLVMBuildUDiv(g->b, l.iv, cix(g, slots), "");
 		at = add(g, add(g, buf, mul(g, it, cix(g, g->stage_islots[p]))), slot);
+	} else {
+		at = add(g, buf, l.iv);
 	}
 	LLVMValueRef off = off0, rem = slot;
 	for (int i = lp->nregdims - 1; i >= 0; i--) {
