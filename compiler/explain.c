@@ -89,7 +89,7 @@ static bool same_pass(const Walk *w, const int64_t *y)
 	for (int l = 0; l < mp->nloops; l++) {
 		const MapLoop *ml = &mp->loops[l];
 		int64_t r = ml->span ? y[ml->orig] % ml->span : y[ml->orig];
-		if (ml->st < 0 && !ml->step && r / ml->stride != w->val[l])
+		if (map_pass_loop(ml) && r / ml->stride != w->val[l])
 			return false;
 	}
 	return true;

@@ -99,7 +99,7 @@ bool lower_intra_pass(const Map *mp, const UreDep *dep, int64_t *w, int *count)
 	for (int k = 0; k < ni; k++) {
 		bool outer = false;
 		for (int l = 0; l < mp->nloops; l++)
-			outer |= mp->loops[l].st < 0 && !mp->loops[l].step && inst[k][l] != 0;
+			outer |= map_pass_loop(&mp->loops[l]) && inst[k][l] != 0;
 		if (outer)
 			continue;
 		(*count)++;

@@ -139,7 +139,7 @@ static bool first_pass(const Show *s, const int64_t *y)
 	for (int l = 0; l < s->mp->nloops; l++) {
 		const MapLoop *ml = &s->mp->loops[l];
 		int64_t r = ml->span ? y[ml->orig] % ml->span : y[ml->orig];
-		if (ml->st < 0 && !ml->step && r / ml->stride != 0)
+		if (map_pass_loop(ml) && r / ml->stride != 0)
 			return false;
 	}
 	return true;
@@ -546,7 +546,7 @@ static void describe(Buf *b, const Show *s, const char *lead)
 	buf_printf(b, "]: the first pass of %lld", (long long)s->passes);
 	int n = 0;
 	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0 && !mp->loops[l].step)
+		if (map_pass_loop(&mp->loops[l]))
 			buf_printf(b, "%s%s=0", n++ ? ", " : " (", mp->loops[l].name);
 	buf_printf(b, "%s\n%sarray: ", n ? ")" : "", lead);
 	int64_t total = 1;

@@ -130,7 +130,7 @@ static double sim_read(Eval *ev, int var, const int64_t *y)
 	decompose(s, y, val);
 	bool same_pass = true;
 	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0 && !mp->loops[l].step && val[l] != s->cur_outer[l])
+		if (map_pass_loop(&mp->loops[l]) && val[l] != s->cur_outer[l])
 			same_pass = false;
 	const UreVar *uv = &s->u->vars[var];
 	if (uv->kind == VAR_PROPAGATE && (!same_pass || mp->nstep)) /* a feeder reads the input again */
@@ -378,7 +378,7 @@ bool sim_run(const Map *mp, const Sizes *sz, TensorSet *ts, char *err, size_t er
 	/* the passes: an odometer over the loops around the array */
 	int outer[MAP_MAXL], no = 0;
 	for (int l = 0; l < mp->nloops; l++)
-		if (mp->loops[l].st < 0 && !mp->loops[l].step)
+		if (map_pass_loop(&mp->loops[l]))
 			outer[no++] = l;
 	int64_t pos[MAP_MAXL] = {0};
 	while (ok && !s.failed && !ev.fault[0]) {

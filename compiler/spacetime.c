@@ -408,7 +408,7 @@ bool map_check_deps(const Map *mp, Diag *d, SrcLoc name_loc, SrcLoc st_loc, char
 			int first = -1;
 			bool in_step = false;
 			for (int l = 0; l < mp->nloops; l++) {
-				if (mp->loops[l].st < 0 && !mp->loops[l].step && v[l] && first < 0)
+				if (map_pass_loop(&mp->loops[l]) && v[l] && first < 0)
 					first = l;
 				in_step |= mp->loops[l].step && v[l];
 			}

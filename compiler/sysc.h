@@ -506,6 +506,13 @@ typedef struct {
 	int st;         /* its column in T, or -1 for a loop around the array */
 } MapLoop;
 
+/* Whether each value of loop ml is a pass of the array: a loop around it that does
+ * not run inside each time step. */
+static inline bool map_pass_loop(const MapLoop *ml)
+{
+	return ml->st < 0 && !ml->step;
+}
+
 typedef struct {
 	Mapping *m;
 	const Ure *u;

@@ -1074,6 +1074,7 @@ static void two_steps(GpuCg *g)
 	}
 }
 
+/* Whether a value goes from one pass to a later one through a spill (scratch) buffer. */
 static bool spills_between_passes(const LoopProg *lp)
 {
 	for (int v = 0; v < lp->u->nvars; v++)
@@ -1208,7 +1209,6 @@ static int pow2_at_least(int n)
 	return p;
 }
 
-/* Whether a value goes from one pass to a later one through a spill (scratch) buffer. */
 const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions *o, GpuLayout *lay)
 {
 	(void)tg;
@@ -1256,7 +1256,8 @@ const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions
 	 * steps were slower); 2 where they unroll whole and the pass peels (peel_time,
 	 * which pass() asks): conv3x3.sys rows_blocked 1.59 -> 1.48 ms (3 steps: 1.56,
 	 * 4: 1.69), conv2d_batch 3x3 rows_blocked 1.86 -> 1.66.
-	 * Staged panels run whole blocks of steps instead (pass). */
+	 * Staged panels run whole blocks of steps instead, or with inner loops pairs of
+	 * steps (pass). */
 	if (o->shuffle == GPU_SHUFFLE_WARP)
 		lay->unroll = lp->ninner ? 2 : 4;
 	return NULL;

@@ -40,7 +40,8 @@ typedef struct {
 	int maxnreg;   /* PTX: registers per thread asked of ptxas (0: its own choice) */
 	int unroll;    /* time steps per iteration of the time loop where the pass peels its
 	                  first and last (0 or no peel: LLVM's choice; staged panels: a
-	                  block of `width` steps, whatever this says) */
+	                  block of `width` steps, or 2 with inner loops, whatever this
+	                  says) */
 } GpuLayout;
 
 /* What one compile asks for: the device and the choices made from its capabilities. */
