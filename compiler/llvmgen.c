@@ -67,18 +67,31 @@ LLVMValueRef lg_loop_end(const LgFunc *f, LgLoop *l)
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(f->b);
 	LLVMAddIncoming(l->iv, &next, &latch, 1);
 	LLVMValueRef br = LLVMBuildBr(f->b, l->head);
+	lg_loop_hint(f, br, NULL, 0);
 	LLVMPositionBuilderAtEnd(f->b, l->exit);
 	return br;
 }
 
+static LLVMMetadataRef md_pair(const LgFunc *f, const char *key, LLVMValueRef v)
+{
+	LLVMMetadataRef md[2] = {LLVMMDStringInContext2(f->ctx, key, strlen(key)), v ? LLVMValueAsMetadata(v) : NULL};
+	return LLVMMDNodeInContext2(f->ctx, md, v ? 2 : 1);
+}
+
+/* Every loop is kept from LLVM's loop vectorizer: the code is vectorized already
+ * (a PE per lane), and what it found to vectorize, the scalar panel copies, became
+ * gathers that cost a quarter of the compile time of gemm.sys and gained nothing
+ * (docs/PERFORMANCE.md). */
 void lg_loop_hint(const LgFunc *f, LLVMValueRef br, const char *hint, int count)
 {
-	/* a distinct node that names itself, then the hint */
+	/* a distinct node that names itself, then the hints */
 	LLVMTypeRef i32 = LLVMInt32TypeInContext(f->ctx);
-	LLVMMetadataRef md[2] = {LLVMMDStringInContext2(f->ctx, hint, strlen(hint)),
-	                         LLVMValueAsMetadata(LLVMConstInt(i32, (unsigned)count, false))};
 	LLVMMetadataRef tmp = LLVMTemporaryMDNode(f->ctx, NULL, 0);
-	LLVMMetadataRef id = LLVMMDNodeInContext2(f->ctx, (LLVMMetadataRef[]){tmp, LLVMMDNodeInContext2(f->ctx, md, count ? 2 : 1)}, 2);
+	LLVMMetadataRef ops[3] = {tmp, md_pair(f, "llvm.loop.vectorize.enable", LLVMConstInt(LLVMInt1TypeInContext(f->ctx), 0, false))};
+	int n = 2;
+	if (hint)
+		ops[n++] = md_pair(f, hint, count ? LLVMConstInt(i32, (unsigned)count, false) : NULL);
+	LLVMMetadataRef id = LLVMMDNodeInContext2(f->ctx, ops, (size_t)n);
 	LLVMMetadataReplaceAllUsesWith(tmp, id);
 	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(f->ctx, "llvm.loop", 9), LLVMMetadataAsValue(f->ctx, id));
 }

@@ -43,10 +43,11 @@ LLVMValueRef lg_extent(const LgFunc *f, int l);
 void lg_extents(const LgFunc *f);
 /* for (iv = from; iv <= to_incl; iv++): the builder is left in the body. */
 LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, const char *name);
-/* Closes the loop; returns its latch branch (for lg_loop_hint). */
+/* Closes the loop (lg_loop_hint with no hint); returns its latch branch. */
 LLVMValueRef lg_loop_end(const LgFunc *f, LgLoop *l);
-/* Tells LLVM how to unroll the loop whose latch branch is br: llvm.loop metadata with
- * the hint (llvm.loop.unroll.count, .full, .disable) and its count if not 0. */
+/* The llvm.loop metadata of the loop whose latch branch is br: not to be vectorized
+ * (every loop sysc builds), and the hint if not NULL (llvm.loop.unroll.count, .full,
+ * .disable) with its count if not 0. */
 void lg_loop_hint(const LgFunc *f, LLVMValueRef br, const char *hint, int count);
 /* Sets f->outer of the parallel loops from a work item's index (the last loop of
  * the mapping's parallel clause varies fastest). */

@@ -1041,7 +1041,7 @@ static void pass(Cg *g)
 				LLVMAddIncoming(hist_loop[v][k][r], &next[v][k][r], &latch, 1);
 	LLVMValueRef tn = LLVMBuildAdd(g->b, t_loop, ci64(g, 1), "");
 	LLVMAddIncoming(t_loop, &tn, &latch, 1);
-	LLVMBuildBr(g->b, head);
+	lg_loop_hint(&g->lf, LLVMBuildBr(g->b, head), NULL, 0);
 	/* the last step, when the pass has more than one */
 	LLVMPositionBuilderAtEnd(g->b, exit);
 	if (!peel) {

@@ -1016,6 +1016,7 @@ static LLVMValueRef state_loop(GpuCg *g, LLVMValueRef from, LLVMIntPredicate pre
 	LLVMValueRef tn = g->nstage ? LLVMBuildNSWAdd(g->b, t, cix(g, stride), "") : add(g, t, cix(g, stride));
 	LLVMAddIncoming(t, &tn, &latch, 1);
 	LLVMValueRef br = LLVMBuildBr(g->b, head);
+	lg_loop_hint(&g->lf, br, NULL, 0);
 	LLVMPositionBuilderAtEnd(g->b, exit);
 	g->t = t;
 	memcpy(g->hist, hist, sizeof g->hist);
