@@ -6,6 +6,7 @@
 
 #include <llvm-c/Analysis.h>
 #include <llvm-c/DebugInfo.h>
+#include <llvm-c/IRReader.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
 #include <string.h>
@@ -87,13 +88,38 @@ void lg_loop_hint(const LgFunc *f, LLVMValueRef br, const char *hint, int count)
 	/* a distinct node that names itself, then the hints */
 	LLVMTypeRef i32 = LLVMInt32TypeInContext(f->ctx);
 	LLVMMetadataRef tmp = LLVMTemporaryMDNode(f->ctx, NULL, 0);
-	LLVMMetadataRef ops[3] = {tmp, md_pair(f, "llvm.loop.vectorize.enable", LLVMConstInt(LLVMInt1TypeInContext(f->ctx), 0, false))};
+	LLVMMetadataRef ops[4] = {tmp, md_pair(f, "llvm.loop.vectorize.enable", LLVMConstInt(LLVMInt1TypeInContext(f->ctx), 0, false))};
 	int n = 2;
+	if (f->parallel) {
+		const char *key = "llvm.loop.parallel_accesses";
+		LLVMMetadataRef md[2] = {LLVMMDStringInContext2(f->ctx, key, strlen(key)), f->parallel};
+		ops[n++] = LLVMMDNodeInContext2(f->ctx, md, 2);
+	}
 	if (hint)
 		ops[n++] = md_pair(f, hint, count ? LLVMConstInt(i32, (unsigned)count, false) : NULL);
 	LLVMMetadataRef id = LLVMMDNodeInContext2(f->ctx, ops, (size_t)n);
 	LLVMMetadataReplaceAllUsesWith(tmp, id);
 	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(f->ctx, "llvm.loop", 9), LLVMMetadataAsValue(f->ctx, id));
+}
+
+LLVMMetadataRef lg_access_group(LLVMContextRef ctx)
+{
+	/* An access group is a distinct node without operands, which the C API cannot
+	 * build; the IR parser can, and metadata lives in the context, not the module. */
+	static const char text[] = "!group = !{!0}\n!0 = distinct !{}\n";
+	LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRange(text, sizeof text - 1, "group", false);
+	LLVMModuleRef m;
+	char *msg = NULL;
+	LLVMMetadataRef group = NULL;
+	if (!LLVMParseIRInContext2(ctx, buf, &m, &msg)) {
+		LLVMValueRef op;
+		LLVMGetNamedMetadataOperands(m, "group", &op);
+		group = LLVMValueAsMetadata(op);
+		LLVMDisposeModule(m);
+	}
+	LLVMDisposeMessage(msg);
+	LLVMDisposeMemoryBuffer(buf);
+	return group;
 }
 
 void lg_items(const LgFunc *f, LLVMValueRef item)

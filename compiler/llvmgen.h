@@ -27,6 +27,9 @@ typedef struct {
 	LLVMValueRef *outer; /* the values of the loops around the array */
 	const LoopProg *lp;  /* its inner loops run inside the time step, not around the pass */
 	bool unroll_inner;   /* ask LLVM to unroll the inner loops fully (where counts are known) */
+	LLVMMetadataRef parallel; /* if set, the loops closed now are parallel: their memory
+	                           * accesses, all in this access group, never depend on
+	                           * another iteration's (llvm.loop.parallel_accesses) */
 } LgFunc;
 
 typedef struct {
@@ -46,9 +49,11 @@ LgLoop lg_loop_begin(const LgFunc *f, LLVMValueRef from, LLVMValueRef to_incl, c
 /* Closes the loop (lg_loop_hint with no hint); returns its latch branch. */
 LLVMValueRef lg_loop_end(const LgFunc *f, LgLoop *l);
 /* The llvm.loop metadata of the loop whose latch branch is br: not to be vectorized
- * (every loop sysc builds), and the hint if not NULL (llvm.loop.unroll.count, .full,
- * .disable) with its count if not 0. */
+ * (every loop sysc builds), parallel if f->parallel is set, and the hint if not NULL
+ * (llvm.loop.unroll.count, .full, .disable) with its count if not 0. */
 void lg_loop_hint(const LgFunc *f, LLVMValueRef br, const char *hint, int count);
+/* A new access group (llvm.access.group) for f->parallel: NULL if LLVM refuses it. */
+LLVMMetadataRef lg_access_group(LLVMContextRef ctx);
 /* Sets f->outer of the parallel loops from a work item's index (the last loop of
  * the mapping's parallel clause varies fastest). */
 void lg_items(const LgFunc *f, LLVMValueRef item);

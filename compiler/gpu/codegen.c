@@ -1386,7 +1386,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	LLVMValueRef first = LLVMGetParam(g->fn, (unsigned)p++);
 	LLVMSetValueName2(first, "first_item", 10);
 	first = LLVMBuildTrunc(g->b, first, g->ix, "");
-	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->ix, mp, g->size, g->bound, g->ext, g->outer, g->lp, true};
+	g->lf = (LgFunc){g->ctx, g->b, g->fn, g->ix, mp, g->size, g->bound, g->ext, g->outer, g->lp, true, NULL};
 	lg_extents(&g->lf);
 	ti = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
