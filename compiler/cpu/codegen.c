@@ -1008,8 +1008,6 @@ static void pass(Cg *g)
 	const LoopProg *lp = g->lp;
 	LLVMValueRef(*next)[MAXTAU][MAXROWS] = g->next, (*hist_loop)[MAXTAU][MAXROWS] = g->hist_loop;
 	LLVMValueRef zero = zero_vec(g);
-	if (g->npk)
-		refill_panels(g);
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->carried[v])
 			for (int64_t r = 0; r < lp->nrows; r++)
@@ -1086,6 +1084,12 @@ static void pass_both(void *arg)
 	Cg *g = arg;
 	bool any;
 	LLVMValueRef full = lg_full_tile(&g->lf, &any);
+	/* One refill of the panels serves both copies: every read it makes is checked
+	 * against its tensor's bounds, and a point outside the domain gets a value that
+	 * no PE inside it reads (legality). */
+	g->full = true;
+	if (g->npk)
+		refill_panels(g);
 	if (!any) {
 		g->full = true;
 		pass(g);
