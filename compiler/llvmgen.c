@@ -73,9 +73,10 @@ LLVMValueRef lg_loop_end(const LgFunc *f, LgLoop *l)
 	return br;
 }
 
-static LLVMMetadataRef md_pair(const LgFunc *f, const char *key, LLVMValueRef v)
+/* !{!"key", v}, or !{!"key"} without v */
+static LLVMMetadataRef md_pair(const LgFunc *f, const char *key, LLVMMetadataRef v)
 {
-	LLVMMetadataRef md[2] = {LLVMMDStringInContext2(f->ctx, key, strlen(key)), v ? LLVMValueAsMetadata(v) : NULL};
+	LLVMMetadataRef md[2] = {LLVMMDStringInContext2(f->ctx, key, strlen(key)), v};
 	return LLVMMDNodeInContext2(f->ctx, md, v ? 2 : 1);
 }
 
@@ -86,17 +87,16 @@ static LLVMMetadataRef md_pair(const LgFunc *f, const char *key, LLVMValueRef v)
 void lg_loop_hint(const LgFunc *f, LLVMValueRef br, const char *hint, int count)
 {
 	/* a distinct node that names itself, then the hints */
-	LLVMTypeRef i32 = LLVMInt32TypeInContext(f->ctx);
 	LLVMMetadataRef tmp = LLVMTemporaryMDNode(f->ctx, NULL, 0);
-	LLVMMetadataRef ops[4] = {tmp, md_pair(f, "llvm.loop.vectorize.enable", LLVMConstInt(LLVMInt1TypeInContext(f->ctx), 0, false))};
+	LLVMValueRef no = LLVMConstInt(LLVMInt1TypeInContext(f->ctx), 0, false);
+	LLVMMetadataRef ops[4] = {tmp, md_pair(f, "llvm.loop.vectorize.enable", LLVMValueAsMetadata(no))};
 	int n = 2;
-	if (f->parallel) {
-		const char *key = "llvm.loop.parallel_accesses";
-		LLVMMetadataRef md[2] = {LLVMMDStringInContext2(f->ctx, key, strlen(key)), f->parallel};
-		ops[n++] = LLVMMDNodeInContext2(f->ctx, md, 2);
+	if (f->parallel)
+		ops[n++] = md_pair(f, "llvm.loop.parallel_accesses", f->parallel);
+	if (hint) {
+		LLVMValueRef c = LLVMConstInt(LLVMInt32TypeInContext(f->ctx), (unsigned)count, false);
+		ops[n++] = md_pair(f, hint, count ? LLVMValueAsMetadata(c) : NULL);
 	}
-	if (hint)
-		ops[n++] = md_pair(f, hint, count ? LLVMConstInt(i32, (unsigned)count, false) : NULL);
 	LLVMMetadataRef id = LLVMMDNodeInContext2(f->ctx, ops, (size_t)n);
 	LLVMMetadataReplaceAllUsesWith(tmp, id);
 	LLVMSetMetadata(br, LLVMGetMDKindIDInContext(f->ctx, "llvm.loop", 9), LLVMMetadataAsValue(f->ctx, id));

@@ -1091,7 +1091,6 @@ static void pass_both(void *arg)
 	if (g->npk)
 		refill_panels(g);
 	if (!any) {
-		g->full = true;
 		pass(g);
 		return;
 	}
@@ -1100,7 +1099,6 @@ static void pass_both(void *arg)
 	LLVMBasicBlockRef done = LLVMAppendBasicBlockInContext(g->ctx, g->fn, "tile_done");
 	LLVMBuildCondBr(g->b, full, bf, be);
 	LLVMPositionBuilderAtEnd(g->b, bf);
-	g->full = true;
 	pass(g);
 	LLVMBuildBr(g->b, done);
 	LLVMPositionBuilderAtEnd(g->b, be);
