@@ -27,6 +27,16 @@ static void check(SysrtStatus st)
 	}
 }
 
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n);
+	if (!p) {
+		fprintf(stderr, "kernel_ab: out of memory (%zu bytes)\n", n);
+		exit(1);
+	}
+	return p;
+}
+
 static int cmp(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -79,7 +89,7 @@ int main(int argc, char **argv)
 	for (int t = 0; t < info.ntensors; t++) {
 		check(sysrt_kernel_tensor_shape(k[0], t, sizes, nsizes, NULL, &bytes[t]));
 		check(sysrt_buffer_create(dev, bytes[t], &buf[t]));
-		float *h = malloc(bytes[t] + 4);
+		float *h = xmalloc(bytes[t] + 4);
 		for (size_t e = 0; e < (bytes[t] + 3) / 4; e++)
 			h[e] = (float)rand() / (float)RAND_MAX - 0.5f;
 		check(sysrt_buffer_write(buf[t], 0, h, bytes[t]));
@@ -96,7 +106,7 @@ int main(int argc, char **argv)
 		for (int t = 0; t < info.ntensors; t++) {
 			if (!info.tensors[t].output)
 				continue;
-			unsigned char *out = malloc(bytes[t]);
+			unsigned char *out = xmalloc(bytes[t]);
 			check(sysrt_buffer_read(buf[t], 0, out, bytes[t]));
 			if (i == 0)
 				ref[t] = out;
