@@ -160,9 +160,9 @@ bool cpu_object(const CpuJob *jobs, int n, int threads, bool assembly, char **da
 	 * left runs alone, while the system shares the cores between one thread per mapping
 	 * until all are done (gemm.sys, 3 mappings on 2 cores: 0.24 -> 0.19 s). */
 	enum { MAXTHREADS = 64 };
-	if (threads <= 0) {
+	if (threads <= 0) { /* (at most n: below) */
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
-		threads = cores < 1 ? n : n < 4 * cores ? n : (int)(4 * cores);
+		threads = cores < 1 || cores > MAXTHREADS ? MAXTHREADS : (int)(4 * cores);
 	}
 	threads = threads < 1 ? 1 : threads > n ? n : threads > MAXTHREADS ? MAXTHREADS : threads;
 	Work w = {.jobs = jobs,
