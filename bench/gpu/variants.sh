@@ -10,6 +10,8 @@
 #   gemm_inplace, gemm_blocked_inplace   gemm.sys's output_stationary and gemm_blocked.sys
 #                  built with --no-stage-panels (a[i][k] read in place, not through
 #                  shared memory as by default)
+#   conv3x3_crsk   bench/gpu/conv3x3_crsk.sys: 32 filters on the lanes, 4 x 4 pixels
+#                  per lane on registers (filters stored [C][3][3][K])
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 var=$root/bench/gpu/out/var
@@ -26,13 +28,14 @@ prepare)
       -e '/^\/\/ The form GPUs want/,$d' "$root/samples/conv2d_batch.sys" > "$var/conv_blocked.sys"
   "$sysc" build "$var/gemm_strided.sys" --target=ptx -o "$var/gemm_strided.ptx"
   "$sysc" build "$var/conv_blocked.sys" --target=ptx --specialize R=3,S=3 -o "$var/conv_blocked.ptx"
+  "$sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --target=ptx -o "$var/conv3x3_crsk.ptx"
   "$sysc" build "$root/samples/gemm.sys" --mapping output_stationary --target=ptx --no-stage-panels -o "$var/gemm_inplace.ptx"
   "$sysc" build "$root/samples/gemm_blocked.sys" --target=ptx --no-stage-panels -o "$var/gemm_blocked_inplace.ptx"
   ls "$var" ;;
 run)
   check=${TMPDIR:-/tmp}/gpu_check/gpu_check
   [ -x "$check" ] || { echo "no $check: run bench/gpu/run.sh first"; exit 2; }
-  for m in gemm_strided conv_blocked gemm_inplace gemm_blocked_inplace; do
+  for m in gemm_strided conv_blocked conv3x3_crsk gemm_inplace gemm_blocked_inplace; do
     printf '%s: ' $m
     ptxas -arch=sm_90 -v "$var/$m.ptx" -o "$var/$m.cubin" 2>&1 | grep -E "registers|spill" | tr -s ' \n' ' '
     echo
@@ -42,6 +45,11 @@ run)
   "$check" --device=cuda "$var/conv_blocked.sys" "$var/conv_blocked.ptx" N=2,K=9,C=3,H=7,W=73,R=3,S=3
   "$check" --device=cuda --bench 5 "$var/conv_blocked.sys" "$var/conv_blocked.ptx" N=32,K=128,C=128,H=58,W=58,R=3,S=3
   "$check" --device=cuda --bench 5 "$var/conv_blocked.sys" "$var/conv_blocked.ptx" N=1,K=128,C=64,H=58,W=58,R=3,S=3
+  c=$root/bench/gpu/conv3x3_crsk.sys
+  "$check" --device=cuda "$c" "$var/conv3x3_crsk.ptx" N=2,K=37,C=5,P=9,Q=11
+  "$check" --device=cuda "$c" "$var/conv3x3_crsk.ptx" N=3,K=70,C=6,P=13,Q=17
+  "$check" --device=cuda --bench 5 "$c" "$var/conv3x3_crsk.ptx" N=32,K=128,C=128,P=56,Q=56
+  "$check" --device=cuda --bench 5 "$c" "$var/conv3x3_crsk.ptx" N=1,K=128,C=64,P=56,Q=56
   s=$root/samples
   "$check" --device=cuda "$s/gemm.sys" "$var/gemm_inplace.ptx" M=257,N=129,K=67
   "$check" --device=cuda --bench 5 "$s/gemm.sys" "$var/gemm_inplace.ptx" M=4096,N=4096,K=4096
