@@ -80,6 +80,7 @@ struct GpuCg {
 	LLVMValueRef spill[MAXV];
 	LLVMValueRef spill_stride[MAXV][URE_MAXL];
 	LLVMValueRef tlen[MAXT];
+	LLVMValueRef tlast[MAXT]; /* tlen - 1 (the runtime refuses empty tensors): where window loads clamp */
 	/* staged panels (pack.c's panels in local memory, refilled every `width` steps):
 	 * this array's slice of each, the floats per step and per inner iteration (the
 	 * slots, rounded up to 4), the inner iterations (constant extents), and which
@@ -262,8 +263,32 @@ static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
  * full tile (an edge tile's masked loads took 957 instructions per step in
  * conv2d_batch's rows_blocked, the full tile's 359); the value is 0 as before.
  * Without inner loops a point's coordinates feed about one load each, and the moved
- * coordinates only held registers (GEMMs 7 % slower, conv1d 20 %). */
+ * coordinates only held registers (GEMMs 7 % slower, conv1d 20 %).
+ *
+ * A window read (an index that adds loops, a convolution's p + r) is the exception:
+ * there points that differ read one element, and a mask or moved coordinates per
+ * point keep a load per point. Such a load clamps its offset into the tensor instead,
+ * umin(offset, last element), and reads unmasked: its value where its point is
+ * invalid is never used (sema makes a recurrence guard every read past the domain's
+ * edge, a conditional selects, stores and spills are masked). Masked, the pixel loads
+ * of a 4 x 8 conv3x3_crsk edge tile were one per tap and output, 297 against the full
+ * tile's 69 per 288 FMAs, with 1400 bytes of spills and 4x the compile time (LLVM's
+ * straight-line strength reduction is quadratic in them). */
 static LLVMValueRef staged_load(GpuCg *g, const Expr *e);
+
+static bool is_window(const Expr *index, int nloops)
+{
+	for (const Expr *a = index; a; a = a->next) {
+		int64_t coef[URE_MAXL];
+		lower_coefficients(a, nloops, coef);
+		int n = 0;
+		for (int j = 0; j < nloops; j++)
+			n += coef[j] != 0;
+		if (n > 1)
+			return true;
+	}
+	return false;
+}
 
 static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
 {
@@ -273,7 +298,8 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 	int ti = tensor_index(g, e->sym->tensor);
 	bool used[URE_MAXL];
 	lower_index_loops(e->args, g->u->nloops, used);
-	bool guarded = !is_true(mask), clamp = !guarded && g->lp->ninner;
+	bool window = is_window(e->args, g->u->nloops);
+	bool guarded = !is_true(mask), clamp = !guarded && g->lp->ninner && !window;
 	Point at = *pt;
 	mask = and_(g, mask, g->lane_ok);
 	for (int j = 0; j < g->u->nloops; j++) {
@@ -288,6 +314,11 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 	int d = 0;
 	for (const Expr *a = e->args; a; a = a->next, d++)
 		off = add(g, off, mul(g, cg_expr(g, a, &at, mask), g->tstride[ti][d]));
+	if (window && !is_true(mask)) {
+		LLVMValueRef args[2] = {off, g->tlast[ti]};
+		off = gpu_intrinsic(g, "llvm.umin", &g->ix, 1, args, 2);
+		mask = ci1(g, true);
+	}
 	if (!clamp)
 		return load_masked(g, g->tensor[ti], off, mask, e->name);
 	LLVMValueRef v = load_masked(g, g->tensor[ti], off, ci1(g, true), e->name);
@@ -1401,6 +1432,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 			s = mul(g, s, g->tdim[ti][k]);
 		}
 		g->tlen[ti] = s;
+		g->tlast[ti] = LLVMBuildSub(g->b, s, cix(g, 1), "");
 	}
 	/* the time range of a pass */
 	g->tmin = cix(g, 0);
