@@ -268,9 +268,10 @@ static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
  * A window read (an index that adds loops, a convolution's p + r) is the exception:
  * there points that differ read one element, and a mask or moved coordinates per
  * point keep a load per point. Such a load clamps its offset into the tensor instead,
- * umin(offset, last element), and reads unmasked: its value where its point is
- * invalid is never used (sema makes a recurrence guard every read past the domain's
- * edge, a conditional selects, stores and spills are masked). Masked, the pixel loads
+ * umin(offset, last element), and reads unmasked: inside the domain the offset is in
+ * the tensor (sema proves it), and where the point is invalid the value is never used
+ * (a recurrence guards its reads past the domain's edge, a conditional selects, stores
+ * and spills are masked). Masked, the pixel loads
  * of a 4 x 8 conv3x3_crsk edge tile were one per tap and output, 297 against the full
  * tile's 69 per 288 FMAs, with 1400 bytes of spills and 4x the compile time (LLVM's
  * straight-line strength reduction is quadratic in them). */
