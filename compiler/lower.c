@@ -110,15 +110,21 @@ bool lower_intra_pass(const Map *mp, const UreDep *dep, int64_t *w, int *count)
 	return found;
 }
 
-void lower_index_loops(const Expr *index, int nloops, bool *used)
+bool lower_index_loops(const Expr *index, int nloops, bool *used)
 {
+	bool window = false;
 	memset(used, 0, sizeof(bool) * (size_t)nloops);
 	for (const Expr *a = index; a; a = a->next) {
 		int64_t coef[URE_MAXL];
 		lower_coefficients(a, nloops, coef);
-		for (int j = 0; j < nloops; j++)
+		int n = 0;
+		for (int j = 0; j < nloops; j++) {
 			used[j] |= coef[j] != 0;
+			n += coef[j] != 0;
+		}
+		window |= n > 1;
 	}
+	return window;
 }
 
 int lower_panel(const LoopProg *lp, const Expr *e, const int64_t *d)

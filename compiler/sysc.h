@@ -741,8 +741,9 @@ int64_t lower_dot(const int64_t *a, const int64_t *b, int n);
 /* The intra-pass vector over the transform loops of a dependence, if it has one;
  * *count says how many it has. */
 bool lower_intra_pass(const Map *mp, const UreDep *dep, int64_t *w, int *count);
-/* Which kernel loops an index (a list of index expressions) depends on. */
-void lower_index_loops(const Expr *index, int nloops, bool *used);
+/* Which kernel loops an index (a list of index expressions) depends on; true when
+ * one of its expressions adds loops (a window, a convolution's p + r). */
+bool lower_index_loops(const Expr *index, int nloops, bool *used);
 /* The panel (pack) of tensor read e at x - d (d NULL: in place), or -1. */
 int lower_panel(const LoopProg *lp, const Expr *e, const int64_t *d);
 /* Whether mapped loop l runs inside the time step (interchange). */

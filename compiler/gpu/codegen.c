@@ -271,25 +271,11 @@ static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
  * umin(offset, last element), and reads unmasked: inside the domain the offset is in
  * the tensor (sema proves it), and where the point is invalid the value is never used
  * (a recurrence guards its reads past the domain's edge, a conditional selects, stores
- * and spills are masked). Masked, the pixel loads
- * of a 4 x 8 conv3x3_crsk edge tile were one per tap and output, 297 against the full
- * tile's 69 per 288 FMAs, with 1400 bytes of spills and 4x the compile time (LLVM's
- * straight-line strength reduction is quadratic in them). */
+ * and spills are masked). Masked, the pixel loads of a 4 x 8 conv3x3_crsk edge tile
+ * were one per tap and output, 297 against the full tile's 69 per 288 FMAs, with 1400
+ * bytes of spills and 4x the compile time (LLVM's straight-line strength reduction is
+ * quadratic in them). */
 static LLVMValueRef staged_load(GpuCg *g, const Expr *e);
-
-static bool is_window(const Expr *index, int nloops)
-{
-	for (const Expr *a = index; a; a = a->next) {
-		int64_t coef[URE_MAXL];
-		lower_coefficients(a, nloops, coef);
-		int n = 0;
-		for (int j = 0; j < nloops; j++)
-			n += coef[j] != 0;
-		if (n > 1)
-			return true;
-	}
-	return false;
-}
 
 static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
 {
@@ -298,8 +284,7 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 		return staged;
 	int ti = tensor_index(g, e->sym->tensor);
 	bool used[URE_MAXL];
-	lower_index_loops(e->args, g->u->nloops, used);
-	bool window = is_window(e->args, g->u->nloops);
+	bool window = lower_index_loops(e->args, g->u->nloops, used);
 	bool guarded = !is_true(mask), clamp = !guarded && g->lp->ninner && !window;
 	Point at = *pt;
 	mask = and_(g, mask, g->lane_ok);
