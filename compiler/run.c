@@ -242,6 +242,26 @@ static void encode_elem(Type t, double v, unsigned char *buf, int64_t k)
 	}
 }
 
+/* An i16 tensor's codes and exponent, from its values (q * 2^Es by inputs_random, so
+ * quantizing them again gives the same codes; checked). */
+static int32_t encode_dfp(const Tensor *t, const double *v, int64_t n, int16_t *q)
+{
+	float *x = malloc(sizeof(float) * (size_t)n + 1), *back = malloc(sizeof(float) * (size_t)n + 1);
+	if (!x || !back)
+		sysc_bug("out of memory");
+	for (int64_t k = 0; k < n; k++)
+		x[k] = (float)v[k];
+	SysfmtOptions opt = SYSFMT_OPTIONS_INIT;
+	opt.add_shift = t->add_shift;
+	int32_t es = 0;
+	if (sysfmt_dfp16_quantize(x, (size_t)n, &opt, q, &es) != SYSFMT_OK ||
+	    sysfmt_dfp16_dequantize(q, (size_t)n, es, back) != SYSFMT_OK || memcmp(x, back, sizeof(float) * (size_t)n))
+		sysc_bug("i16 tensor '%s': its values are not codes of one exponent", t->name);
+	free(x);
+	free(back);
+	return es;
+}
+
 static double decode_elem(Type t, const unsigned char *buf, int64_t k)
 {
 	float f = 0;
@@ -353,9 +373,14 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		for (int i = 0; i < in->n && i < 64; i++, nb++) {
 			size_t bytes = elem_bytes(in->t[i]->type) * (size_t)in->len[i];
 			unsigned char *f = malloc(bytes + 4);
-			for (int64_t k = 0; k < in->len[i]; k++)
-				encode_elem(in->t[i]->type, in->t[i]->dir == TENSOR_IN ? in->data[i][k] : NAN, f, k);
-			if (sysrt_buffer_create(dev, bytes, &bufs[i]) != SYSRT_OK || sysrt_buffer_write(bufs[i], 0, f, bytes) != SYSRT_OK)
+			int32_t es = 0;
+			if (in->t[i]->type == TY_I16 && in->t[i]->dir == TENSOR_IN)
+				es = encode_dfp(in->t[i], in->data[i], in->len[i], (int16_t *)f);
+			else
+				for (int64_t k = 0; k < in->len[i]; k++)
+					encode_elem(in->t[i]->type, in->t[i]->dir == TENSOR_IN ? in->data[i][k] : NAN, f, k);
+			if (sysrt_buffer_create(dev, bytes, &bufs[i]) != SYSRT_OK || sysrt_buffer_write(bufs[i], 0, f, bytes) != SYSRT_OK ||
+			    sysrt_buffer_set_exponent(bufs[i], es) != SYSRT_OK)
 				sysc_bug("runtime buffer: %s", sysrt_last_error(rt));
 			free(f);
 		}

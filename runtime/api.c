@@ -682,6 +682,16 @@ SysrtStatus sysrt_buffer_unmap(SysrtBuffer *buf) {
   return SYSRT_OK;
 }
 
+SysrtStatus sysrt_buffer_set_exponent(SysrtBuffer *buf, int32_t exponent) {
+  CHECK_BUFFER(buf);
+  if (exponent < -1000 || exponent > 1000)
+    return rt_err(buf->obj.ctx, SYSRT_ERR_INVALID_ARGUMENT,
+                  "sysrt_buffer_set_exponent: %d; the exponent of i16 codes lies in -1000..1000",
+                  (int)exponent);
+  buf->exponent = exponent;
+  return SYSRT_OK;
+}
+
 /* ---- modules ---- */
 
 SysrtStatus rt_module_add_kernel(SysrtModule *mod, const char *sym, const char *desc,
@@ -1227,13 +1237,20 @@ SysrtStatus sysrt_launch(SysrtKernel *k, SysrtBuffer *const *tensors, int ntenso
     if (st)
       return st;
   }
+  /* the kernel's sizes, then the exponent of each i16 tensor, in tensor order */
+  int64_t args[SYSRT_MAX_SIZES + SYSRT_MAX_TENSORS];
+  memcpy(args, sizes, sizeof *sizes * (size_t)nsizes);
+  int nargs = nsizes;
+  for (int t = 0; t < ntensors; t++)
+    if (d->tensors[t].type == SYSRT_I16)
+      args[nargs++] = tensors[t]->exponent;
   int64_t items = 0;
   /* the driver fills device_ns where it can time the device (else it stays UINT64_MAX) */
   uint64_t dev_ns = UINT64_MAX;
   SysrtLaunchOptions o = *opt;
   o.device_ns = opt->device_ns ? &dev_ns : NULL;
   uint64_t t0 = rt_now_ns();
-  st = k->mod->dev->ops->launch(k, mem, sizes, &o, &items);
+  st = k->mod->dev->ops->launch(k, mem, args, &o, &items);
   uint64_t t1 = rt_now_ns();
   if (st)
     return st;

@@ -4,7 +4,7 @@
  * tensors for given sizes.
  *
  * The text is lines of fields separated by spaces or tabs. The first non-empty line is
- * `sysc-kernel 2`; then `kernel`, `mapping` and `target` once each (only `kernel` is
+ * `sysc-kernel 3` (or 2); then `kernel`, `mapping` and `target` once each (only `kernel` is
  * required), one `size` line per size parameter (`size R 3` when the kernel was compiled
  * for that value only) and one `tensor` line per tensor. Lines
  * with another first word are skipped, so a newer compiler can add lines that this runtime
@@ -284,9 +284,10 @@ static SysrtStatus pass(Parser *p, const char *text, int second) {
       int64_t v;
       if (strcmp(l.f[0], "sysc-kernel") || l.n != 2 || !parse_i64(l.f[1], &v))
         return fail(p, no, "the first line must be 'sysc-kernel %d'", SYSRT_DESC_VERSION);
-      if (v != SYSRT_DESC_VERSION)
-        return fail(p, no, "description version %s; this runtime reads version %d (rebuild the "
-                    "kernel with a matching sysc)", l.f[1], SYSRT_DESC_VERSION);
+      if (v < SYSRT_DESC_VERSION_MIN || v > SYSRT_DESC_VERSION)
+        return fail(p, no, "description version %s; this runtime reads versions %d to %d (rebuild "
+                    "the kernel with a matching sysc)", l.f[1], SYSRT_DESC_VERSION_MIN,
+                    SYSRT_DESC_VERSION);
       seen_header = 1;
       continue;
     }

@@ -102,6 +102,7 @@ struct SysrtBuffer {
   void *mem;                  /* what a launch passes to the kernel: a device address */
   void *host;                 /* the contents in this process, or NULL if not mappable */
   void *drv;
+  int32_t exponent;           /* of its i16 codes (sysrt_buffer_set_exponent) */
 };
 
 /* What sysrt_module_load_* hands a driver. */

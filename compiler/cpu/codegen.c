@@ -65,6 +65,7 @@ typedef struct {
 	LLVMValueRef tensor[MAXT];
 	LLVMValueRef tstride[MAXT][8];
 	Type ttype[MAXT];          /* each tensor's element type */
+	LLVMValueRef tscale[MAXT]; /* i16 tensors: 2^Es, their codes' scale (f64) */
 	LLVMValueRef fp8_table[2]; /* decoded values of the 256 E4M3 and E5M2 codes */
 	LLVMValueRef tlen[MAXT];
 	LLVMValueRef bound[URE_MAXL];
@@ -255,14 +256,15 @@ static Val cg_expr(Cg *g, const Expr *e, const Point *pt, Val mask);
 
 /* ---- element types: storage in memory, f32 in registers ---- */
 
-/* The storage type of tensor ti's elements: f32 float, f16 half, bf16 its 16 bits,
- * FP8 its code byte. */
+/* The storage type of tensor ti's elements: f32 float, f16 half, bf16 and i16 their 16
+ * bits, FP8 its code byte. */
 static LLVMTypeRef elem_type(Cg *g, int ti)
 {
 	switch (g->ttype[ti]) {
 	case TY_F16:
 		return LLVMHalfTypeInContext(g->ctx);
 	case TY_BF16:
+	case TY_I16:
 		return LLVMInt16TypeInContext(g->ctx);
 	case TY_FP8E4M3:
 	case TY_FP8E5M2:
@@ -327,9 +329,17 @@ static Val widen_as(Cg *g, Type t, Val x)
 	}
 }
 
+/* Loaded elements of tensor ti to f32; i16 codes q to q * 2^Es, rounded once (exact in
+ * f64 for |Es| <= 1000, as the runtime allows): numerics.md §8's dequantization. */
 static Val widen(Cg *g, int ti, Val x)
 {
-	return widen_as(g, g->ttype[ti], x);
+	if (g->ttype[ti] != TY_I16)
+		return widen_as(g, g->ttype[ti], x);
+	LLVMTypeRef f64 = LLVMDoubleTypeInContext(g->ctx);
+	LLVMTypeRef d = x.vec ? vec_of(g, f64) : f64;
+	LLVMValueRef s = x.vec ? splat(g, g->tscale[ti]) : g->tscale[ti];
+	LLVMValueRef v = LLVMBuildFMul(g->b, LLVMBuildSIToFP(g->b, x.v, d, ""), s, "");
+	return (Val){LLVMBuildFPTrunc(g->b, v, x.vec ? vec_of(g, g->f32) : g->f32, ""), x.vec};
 }
 
 /* f32 values to the storage of type t, rounding to nearest even (numerics.md §7:
@@ -1190,13 +1200,20 @@ static void emit_run(Cg *g, const char *sym)
 	LLVMTypeRef ft = LLVMFunctionType(g->i32, params, 4, false);
 	g->fn = LLVMAddFunction(g->mod, arena_printf(g->a, "%s_run", sym), ft);
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
-	LLVMValueRef tens = LLVMGetParam(g->fn, 0);
-	load_sizes(g, LLVMGetParam(g->fn, 1));
-	int ti = 0;
+	LLVMValueRef tens = LLVMGetParam(g->fn, 0), sizes = LLVMGetParam(g->fn, 1);
+	load_sizes(g, sizes);
+	int ti = 0, nexp = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
 		g->ttype[ti] = t->type;
 		LLVMValueRef idx = ci64(g, ti);
 		g->tensor[ti] = LLVMBuildLoad2(g->b, g->ptr, LLVMBuildGEP2(g->b, g->ptr, tens, &idx, 1, ""), t->name);
+		if (t->type == TY_I16) {
+			/* its exponent follows the sizes (runtime.md); 2^Es by its f64 bits */
+			LLVMValueRef at = ci64(g, u->k->nparams + nexp++);
+			LLVMValueRef es = LLVMBuildLoad2(g->b, g->i64, LLVMBuildGEP2(g->b, g->i64, sizes, &at, 1, ""), "");
+			LLVMValueRef bits = LLVMBuildShl(g->b, LLVMBuildAdd(g->b, es, ci64(g, 1023), ""), ci64(g, 52), "");
+			g->tscale[ti] = LLVMBuildBitCast(g->b, bits, LLVMDoubleTypeInContext(g->ctx), "");
+		}
 		/* row-major element strides */
 		LLVMValueRef s = ci64(g, 1);
 		Expr *dims[8];
@@ -1316,7 +1333,7 @@ char *cpu_desc(Arena *a, const LoopProg *lp, const char *target)
 	const Map *mp = lp->mp;
 	const Kernel *k = mp->u->k;
 	Buf b = {0};
-	buf_printf(&b, "sysc-kernel 2\nkernel %s\nmapping %s\ntarget %s\n", k->name, mp->m->name, target);
+	buf_printf(&b, "sysc-kernel 3\nkernel %s\nmapping %s\ntarget %s\n", k->name, mp->m->name, target);
 	int pi = 0;
 	for (const Ident *p = k->params; p; p = p->next, pi++)
 		if (lp->fixed.v[pi])

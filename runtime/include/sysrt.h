@@ -47,9 +47,12 @@
 extern "C" {
 #endif
 
-/* The version of the kernel description text this runtime reads ("sysc-kernel 2"). Version 1
+/* The versions of the kernel description text this runtime reads ("sysc-kernel 3"; sysc
+   writes the newest). Version 3 kernels may read the exponents of their i16 tensors after
+   the sizes (sysrt_buffer_set_exponent); version 2 ones have no i16 tensors. Version 1
    kernels returned nothing from _run; they are refused (rebuild them). */
-#define SYSRT_DESC_VERSION 2
+#define SYSRT_DESC_VERSION 3
+#define SYSRT_DESC_VERSION_MIN 2
 /* Largest tensor rank, number of size parameters and number of tensors of a kernel. */
 #define SYSRT_MAX_RANK 8
 #define SYSRT_MAX_SIZES 32
@@ -199,6 +202,11 @@ SYSRT_API SysrtStatus sysrt_buffer_read(const SysrtBuffer *buf, size_t offset, v
    unmaps before launching with the buffer. SYSRT_ERR_UNSUPPORTED where not mappable. */
 SYSRT_API SysrtStatus sysrt_buffer_map(SysrtBuffer *buf, void **ptr);
 SYSRT_API SysrtStatus sysrt_buffer_unmap(SysrtBuffer *buf);
+/* The shared exponent Es of the INT16 dynamic fixed point codes q the buffer holds: a
+   kernel reads its element as q * 2^Es, rounded to FP32 (numerics.md §8). Read where the
+   buffer is an i16 tensor of a launch; 0 until set. |exponent| <= 1000, else
+   SYSRT_ERR_INVALID_ARGUMENT. */
+SYSRT_API SysrtStatus sysrt_buffer_set_exponent(SysrtBuffer *buf, int32_t exponent);
 
 /* ---- modules ---- */
 

@@ -44,13 +44,15 @@ static void expect(const char *desc, SysrtStatus want, const char *msg, int line
 #define HEAD "sysc-kernel 2\nkernel k\n"
 
 static void test_malformed(void) {
-  EXPECT_BAD("", "empty description (want 'sysc-kernel 2' first)");
+  EXPECT_BAD("", "empty description (want 'sysc-kernel 3' first)");
   EXPECT_BAD("\n  \n\t\n", "empty description");
-  EXPECT_BAD("kernel k\n", "line 1: the first line must be 'sysc-kernel 2'");
+  EXPECT_BAD("kernel k\n", "line 1: the first line must be 'sysc-kernel 3'");
   EXPECT_BAD("sysc-kernel\n", "line 1: the first line must be");
   EXPECT_BAD("sysc-kernel one\n", "line 1: the first line must be");
   EXPECT_BAD("sysc-kernel 1\nkernel k\n", "line 1: description version 1; this runtime reads "
-                                          "version 2 (rebuild the kernel with a matching sysc)");
+                                          "versions 2 to 3 (rebuild the kernel with a matching sysc)");
+  EXPECT_BAD("sysc-kernel 4\nkernel k\n", "line 1: description version 4; this runtime reads "
+                                          "versions 2 to 3");
   EXPECT_BAD("sysc-kernel 2\n", "no 'kernel NAME' line");
   EXPECT_BAD("sysc-kernel 2\nmapping m\n", "no 'kernel NAME' line");
   EXPECT_BAD(HEAD "kernel k2\n", "line 3: 'kernel' given twice");
@@ -117,6 +119,7 @@ static void test_wellformed(void) {
   EXPECT_OK(HEAD "tensor y out f32 2 0:1,0 -1:1,1\nsize N\nsize K\n");
   EXPECT_OK(HEAD "tensor y out f32 1 5\n");  /* no sizes: c0 alone */
   EXPECT_OK(HEAD "tensor y out f32 1 5:\n"); /* or c0 and an empty list */
+  EXPECT_OK("sysc-kernel 3\nkernel k\ntensor q in i16 1 5\n"); /* the newest version */
   EXPECT_OK(HEAD); /* no tensors, no sizes: allowed */
 
   static const char desc[] =
