@@ -72,6 +72,12 @@ LLVMValueRef lg_inner_index(const LgFunc *f);
  * whether any loop is tiled at all (if not, every pass is full). */
 LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled);
 
+/* Element codes (llvmelem.c), scalars or vectors: f16, bf16 and FP8 codes (i16, i8) to
+ * their exact f32 values; f32 to f16 or bf16 codes, rounded to nearest even (numerics.md
+ * §7). Other types pass through. */
+LLVMValueRef lg_decode(LLVMBuilderRef b, Type t, LLVMValueRef code);
+LLVMValueRef lg_encode(LLVMBuilderRef b, Type t, LLVMValueRef v);
+
 /* Verifies the module, then optimizes it at O3 for tm (any backend's). False with
  * *err on failure. */
 bool lg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);

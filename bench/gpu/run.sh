@@ -52,6 +52,8 @@ gemm M=257,N=129,K=67
 gemm M=1000,N=999,K=77
 gemm_blocked M=37,N=131,K=19
 gemm_blocked M=1000,N=999,K=77
+gemm_lowp M=37,N=45,K=41
+gemm_lowp M=257,N=131,K=67
 conv1d N=70,K=9
 conv1d N=5,K=13
 conv1d N=1,K=1

@@ -346,25 +346,10 @@ static Val widen(Cg *g, int ti, Val x)
  * BF16 by the integer formula, NaN first; F16 by fptrunc, IEEE). */
 static LLVMValueRef narrow_to(Cg *g, Type t, LLVMValueRef v, bool vec)
 {
-	LLVMTypeRef i32 = vec ? vec_of(g, g->i32) : g->i32;
-	LLVMTypeRef i16 = LLVMInt16TypeInContext(g->ctx), half = LLVMHalfTypeInContext(g->ctx);
-	switch (t) {
-	case TY_F16:
+	LLVMTypeRef half = LLVMHalfTypeInContext(g->ctx);
+	if (t == TY_F16)
 		return LLVMBuildFPTrunc(g->b, v, vec ? vec_of(g, half) : half, "");
-	case TY_BF16: {
-#define C32(x) (vec ? splat(g, LLVMConstInt(g->i32, (x), false)) : LLVMConstInt(g->i32, (x), false))
-		LLVMValueRef bits = LLVMBuildBitCast(g->b, v, i32, "");
-		LLVMValueRef hi = LLVMBuildLShr(g->b, bits, C32(16), "");
-		LLVMValueRef rne = LLVMBuildAdd(g->b, LLVMBuildAdd(g->b, bits, C32(0x7FFF), ""), LLVMBuildAnd(g->b, hi, C32(1), ""), "");
-		LLVMValueRef r = LLVMBuildLShr(g->b, rne, C32(16), "");
-		LLVMValueRef nan = LLVMBuildICmp(g->b, LLVMIntUGT, LLVMBuildAnd(g->b, bits, C32(0x7FFFFFFF), ""), C32(0x7F800000), "");
-		r = LLVMBuildSelect(g->b, nan, LLVMBuildOr(g->b, hi, C32(0x40), ""), r, "");
-#undef C32
-		return LLVMBuildTrunc(g->b, r, vec ? vec_of(g, i16) : i16, "");
-	}
-	default:
-		return v;
-	}
+	return t == TY_BF16 ? lg_encode(g->b, t, v) : v;
 }
 
 /* Rounds f32 values to a recurrence's narrower type and back (an f16 or bf16 accumulator). */

@@ -63,6 +63,7 @@ struct GpuCg {
 	LLVMValueRef lds;     /* work-group memory of the local-memory shuffle */
 	LLVMValueRef size[AFF_MAXP];
 	LLVMValueRef tensor[MAXT];
+	Type ttype[MAXT]; /* each tensor's element type (f32 in registers) */
 	LLVMValueRef tstride[MAXT][8];
 	LLVMValueRef tdim[MAXT][8];
 	LLVMValueRef bound[URE_MAXL];
@@ -209,23 +210,34 @@ static int tensor_index(GpuCg *g, const Tensor *t)
 	return ti;
 }
 
-/* A load of base[off], at offset 0 (always inside a tensor) where the mask is off,
- * which then reads 0. */
-static LLVMValueRef load_masked(GpuCg *g, LLVMValueRef base, LLVMValueRef off, LLVMValueRef mask, const char *name)
+/* How elements of type t lie in memory: f32, or the codes of a narrower type (i16,
+ * i8), which llvmelem.c converts; every value in registers is f32. */
+static LLVMTypeRef storage(GpuCg *g, Type t)
+{
+	int bits = t == TY_F32 ? 0 : type_bits(t);
+	return bits ? LLVMIntTypeInContext(g->ctx, (unsigned)bits) : g->f32;
+}
+
+/* A load of base[off] (elements of type t, as f32), at offset 0 (always inside a
+ * tensor) where the mask is off, which then reads 0. */
+static LLVMValueRef load_masked(GpuCg *g, Type t, LLVMValueRef base, LLVMValueRef off, LLVMValueRef mask,
+                                const char *name)
 {
 	if (!is_true(mask))
 		off = LLVMBuildSelect(g->b, mask, off, cix(g, 0), "");
-	LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, base, &off, 1, "");
-	LLVMValueRef v = LLVMBuildLoad2(g->b, g->f32, p, name);
-	LLVMSetAlignment(v, 4);
+	LLVMTypeRef st = storage(g, t);
+	LLVMValueRef p = LLVMBuildGEP2(g->b, st, base, &off, 1, "");
+	LLVMValueRef v = LLVMBuildLoad2(g->b, st, p, name);
+	LLVMSetAlignment(v, (unsigned)type_bits(t) / 8);
+	v = lg_decode(g->b, t, v);
 	if (!is_true(mask))
 		v = LLVMBuildSelect(g->b, mask, v, fzero(g), "");
 	return v;
 }
 
-/* Stores base[off] = v where mask holds: a branch around the store, which holds no
- * shuffle, so that lanes may take it apart. */
-static void store_masked(GpuCg *g, LLVMValueRef base, LLVMValueRef off, LLVMValueRef v, LLVMValueRef mask,
+/* Stores base[off] = v (f32, as an element of type t) where mask holds: a branch
+ * around the store, which holds no shuffle, so that lanes may take it apart. */
+static void store_masked(GpuCg *g, Type t, LLVMValueRef base, LLVMValueRef off, LLVMValueRef v, LLVMValueRef mask,
                          const char *name)
 {
 	LLVMBasicBlockRef after = NULL;
@@ -235,8 +247,8 @@ static void store_masked(GpuCg *g, LLVMValueRef base, LLVMValueRef off, LLVMValu
 		LLVMBuildCondBr(g->b, mask, st, after);
 		LLVMPositionBuilderAtEnd(g->b, st);
 	}
-	LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, base, &off, 1, "");
-	LLVMSetAlignment(LLVMBuildStore(g->b, v, p), 4);
+	LLVMValueRef p = LLVMBuildGEP2(g->b, storage(g, t), base, &off, 1, "");
+	LLVMSetAlignment(LLVMBuildStore(g->b, lg_encode(g->b, t, v), p), (unsigned)type_bits(t) / 8);
 	if (after) {
 		LLVMBuildBr(g->b, after);
 		LLVMPositionBuilderAtEnd(g->b, after);
@@ -306,8 +318,8 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 		mask = ci1(g, true);
 	}
 	if (!clamp)
-		return load_masked(g, g->tensor[ti], off, mask, e->name);
-	LLVMValueRef v = load_masked(g, g->tensor[ti], off, ci1(g, true), e->name);
+		return load_masked(g, g->ttype[ti], g->tensor[ti], off, mask, e->name);
+	LLVMValueRef v = load_masked(g, g->ttype[ti], g->tensor[ti], off, ci1(g, true), e->name);
 	return is_true(mask) ? v : LLVMBuildSelect(g->b, mask, v, fzero(g), "");
 }
 
@@ -417,7 +429,7 @@ static LLVMValueRef cg_ref(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRe
 	int j = ld->fold;
 	y.x[j] = LLVMBuildSub(g->b, pt->x[j], cix(g, 1), "");
 	LLVMValueRef cross = ld->link ? tile_edge(g, j, pt, false) : ci1(g, true);
-	LLVMValueRef fromspill = load_masked(g, g->spill[ld->var], spill_off(g, ld->var, &y), and_(g, and_(g, mask, pt->valid), cross), "spilled");
+	LLVMValueRef fromspill = load_masked(g, TY_F32, g->spill[ld->var], spill_off(g, ld->var, &y), and_(g, and_(g, mask, pt->valid), cross), "spilled");
 	if (!ld->link)
 		return fromspill;
 	return LLVMBuildSelect(g->b, cross, fromspill, linked, "");
@@ -606,7 +618,7 @@ static void store_outputs(GpuCg *g, int v, const Point *pt)
 		int d = 0;
 		for (const Expr *l = e->lhs; l; l = l->next, d++)
 			off = add(g, off, mul(g, pt->x[l->sym->index], g->tstride[ti][d]));
-		store_masked(g, g->tensor[ti], off, val, m, "store");
+		store_masked(g, g->ttype[ti], g->tensor[ti], off, val, m, "store");
 	}
 }
 
@@ -628,10 +640,13 @@ static void step(GpuCg *g)
 			set_row(g, r);
 			/* the mask holds the guards; each load adds where its address is valid */
 			g->cur[v][r] = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], ci1(g, true)));
+			Type vt = u->vars[v].type;
+			if (vt == TY_F16 || vt == TY_BF16) /* an f16 or bf16 accumulator rounds */
+				g->cur[v][r] = lg_decode(g->b, vt, lg_encode(g->b, vt, g->cur[v][r]));
 			if (lp->spilled[v]) {
 				/* only the values a later pass reads */
 				LLVMValueRef m = and_(g, pts[r].valid, tile_edge(g, lp->spill_fold[v], &pts[r], true));
-				store_masked(g, g->spill[v], spill_off(g, v, &pts[r]), g->cur[v][r], m, "spill");
+				store_masked(g, TY_F32, g->spill[v], spill_off(g, v, &pts[r]), g->cur[v][r], m, "spill");
 			}
 		}
 	}
@@ -808,11 +823,13 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
 	}
 	LLVMValueRef in = lim ? LLVMBuildICmp(g->b, LLVMIntULT, off, lim, "") : ci1(g, true);
 	LLVMValueRef dst = LLVMBuildGEP2(g->b, g->f32, g->stage[p], &at, 1, "");
-	if (g->o->async_copy) {
+	/* cp.async moves f32 elements as they are; narrower codes are decoded on the way
+	 * (stores that land before the barrier that precedes their readers, as the copy) */
+	if (g->o->async_copy && g->ttype[ti] == TY_F32) {
 		LLVMValueRef o = lim ? LLVMBuildSelect(g->b, in, off, cix(g, 0), "") : off;
 		g->tg->copy_async(g, dst, LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, ""), in);
 	} else {
-		LLVMBuildStore(g->b, load_masked(g, g->tensor[ti], off, in, e->name), dst);
+		LLVMBuildStore(g->b, load_masked(g, g->ttype[ti], g->tensor[ti], off, in, e->name), dst);
 	}
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
 	lg_loop_end(&g->lf, &l);
@@ -1388,6 +1405,7 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	/* the arguments */
 	int ti = 0, p = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
+		g->ttype[ti] = t->type;
 		g->tensor[ti] = LLVMGetParam(g->fn, (unsigned)p++);
 		LLVMSetValueName2(g->tensor[ti], t->name, strlen(t->name));
 	}

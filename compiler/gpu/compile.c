@@ -16,6 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Element types the GPU kernels take (codegen.c: f32 in registers, codes in memory). */
+static bool gpu_type_ok(Type t, bool input)
+{
+	return t == TY_F32 || t == TY_F16 || t == TY_BF16 || (input && (t == TY_FP8E4M3 || t == TY_FP8E5M2));
+}
+
 const GpuTarget *gpu_target_named(const char *name)
 {
 	static const GpuTarget *const targets[] = {&ptx_target, &spv_target};
@@ -78,8 +84,14 @@ LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 		if (lp)
 			why = gpu_layout(lp, tg, o, &lay);
 		for (Tensor *t = m->kernel->tensors; t && !why; t = t->next)
-			if (t->type != TY_F32)
-				why = arena_printf(a, "f32 tensors only for now ('%s' is %s)", t->name, type_name(t->type));
+			if (!gpu_type_ok(t->type, t->dir == TENSOR_IN))
+				why = arena_printf(a, "%s tensor '%s' is %s (it takes f32, f16, bf16 and FP8 inputs and f32, f16 "
+				                   "and bf16 outputs)",
+				                   t->dir == TENSOR_IN ? "input" : "output", t->name, type_name(t->type));
+		for (int v = 0; lp && v < lp->u->nvars && !why; v++)
+			if (!lp->dead[v] && !gpu_type_ok(lp->u->vars[v].type, false))
+				why = arena_printf(a, "recurrence '%s' computes in %s", lp->u->vars[v].name,
+				                   type_name(lp->u->vars[v].type));
 		if (why) {
 			fprintf(stderr, "sysc: error: mapping '%s' of '%s': the %s backend cannot compile it yet: %s\n", m->name,
 			        m->kernel->name, tg->name, why);
