@@ -10,6 +10,7 @@
 #include "sysc.h"
 #include "sysfmt.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -103,4 +104,79 @@ void tset_copy_inputs(TensorSet *dst, const TensorSet *src)
 	for (int i = 0; i < src->n; i++)
 		if (src->t[i]->dir == TENSOR_IN)
 			memcpy(dst->data[i], src->data[i], sizeof(double) * (size_t)src->len[i]);
+}
+
+/* ---- tensors in memory: their element type's encoding (numerics.md §6) ---- */
+
+size_t inputs_bytes(const TensorSet *ts, int i)
+{
+	return (size_t)type_bits(ts->t[i]->type) / 8 * (size_t)ts->len[i];
+}
+
+static void encode_elem(Type t, double v, unsigned char *buf, int64_t k)
+{
+	uint32_t code = 0;
+	switch (t) {
+	case TY_F16:
+		((uint16_t *)buf)[k] = sysfmt_f32_to_f16((float)v);
+		return;
+	case TY_BF16:
+		((uint16_t *)buf)[k] = sysfmt_f32_to_bf16((float)v);
+		return;
+	case TY_FP8E4M3:
+	case TY_FP8E5M2:
+		sysfmt_encode(t == TY_FP8E4M3 ? SYSFMT_FP8_E4M3 : SYSFMT_FP8_E5M2, (float)v, NULL, &code);
+		buf[k] = (unsigned char)code;
+		return;
+	default:
+		((float *)buf)[k] = (float)v;
+	}
+}
+
+/* An i16 tensor's codes and exponent, from its values (q * 2^Es by inputs_random, so
+ * quantizing them again gives the same codes; checked). */
+static int32_t encode_dfp(const Tensor *t, const double *v, int64_t n, int16_t *q)
+{
+	float *x = malloc(sizeof(float) * (size_t)n + 1), *back = malloc(sizeof(float) * (size_t)n + 1);
+	if (!x || !back)
+		sysc_bug("out of memory");
+	for (int64_t k = 0; k < n; k++)
+		x[k] = (float)v[k];
+	SysfmtOptions opt = SYSFMT_OPTIONS_INIT;
+	opt.add_shift = t->add_shift;
+	int32_t es = 0;
+	if (sysfmt_dfp16_quantize(x, (size_t)n, &opt, q, &es) != SYSFMT_OK ||
+	    sysfmt_dfp16_dequantize(q, (size_t)n, es, back) != SYSFMT_OK || memcmp(x, back, sizeof(float) * (size_t)n))
+		sysc_bug("i16 tensor '%s': its values are not codes of one exponent", t->name);
+	free(x);
+	free(back);
+	return es;
+}
+
+int32_t inputs_encode(const TensorSet *ts, int i, void *buf)
+{
+	const Tensor *t = ts->t[i];
+	if (t->type == TY_I16 && t->dir == TENSOR_IN)
+		return encode_dfp(t, ts->data[i], ts->len[i], buf);
+	for (int64_t k = 0; k < ts->len[i]; k++)
+		encode_elem(t->type, t->dir == TENSOR_IN ? ts->data[i][k] : NAN, buf, k);
+	return 0;
+}
+
+double inputs_decode(Type t, const void *buf, int64_t k)
+{
+	const unsigned char *p = buf;
+	float f = 0;
+	switch (t) {
+	case TY_F16:
+		return sysfmt_f16_to_f32(((const uint16_t *)buf)[k]);
+	case TY_BF16:
+		return sysfmt_bf16_to_f32(((const uint16_t *)buf)[k]);
+	case TY_FP8E4M3:
+	case TY_FP8E5M2:
+		sysfmt_decode(t == TY_FP8E4M3 ? SYSFMT_FP8_E4M3 : SYSFMT_FP8_E5M2, p[k], &f);
+		return f;
+	default:
+		return ((const float *)buf)[k];
+	}
 }

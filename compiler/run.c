@@ -216,69 +216,6 @@ static bool run_sim(Arena *a, Diag *d, const Ure *u, Mapping *m, const Sizes *sz
 
 /* ---- the host device, through the runtime ---- */
 
-/* Tensors in memory hold their element type's encoding (numerics.md §6). */
-static size_t elem_bytes(Type t)
-{
-	return (size_t)type_bits(t) / 8;
-}
-
-static void encode_elem(Type t, double v, unsigned char *buf, int64_t k)
-{
-	uint32_t code = 0;
-	switch (t) {
-	case TY_F16:
-		((uint16_t *)buf)[k] = sysfmt_f32_to_f16((float)v);
-		return;
-	case TY_BF16:
-		((uint16_t *)buf)[k] = sysfmt_f32_to_bf16((float)v);
-		return;
-	case TY_FP8E4M3:
-	case TY_FP8E5M2:
-		sysfmt_encode(t == TY_FP8E4M3 ? SYSFMT_FP8_E4M3 : SYSFMT_FP8_E5M2, (float)v, NULL, &code);
-		buf[k] = (unsigned char)code;
-		return;
-	default:
-		((float *)buf)[k] = (float)v;
-	}
-}
-
-/* An i16 tensor's codes and exponent, from its values (q * 2^Es by inputs_random, so
- * quantizing them again gives the same codes; checked). */
-static int32_t encode_dfp(const Tensor *t, const double *v, int64_t n, int16_t *q)
-{
-	float *x = malloc(sizeof(float) * (size_t)n + 1), *back = malloc(sizeof(float) * (size_t)n + 1);
-	if (!x || !back)
-		sysc_bug("out of memory");
-	for (int64_t k = 0; k < n; k++)
-		x[k] = (float)v[k];
-	SysfmtOptions opt = SYSFMT_OPTIONS_INIT;
-	opt.add_shift = t->add_shift;
-	int32_t es = 0;
-	if (sysfmt_dfp16_quantize(x, (size_t)n, &opt, q, &es) != SYSFMT_OK ||
-	    sysfmt_dfp16_dequantize(q, (size_t)n, es, back) != SYSFMT_OK || memcmp(x, back, sizeof(float) * (size_t)n))
-		sysc_bug("i16 tensor '%s': its values are not codes of one exponent", t->name);
-	free(x);
-	free(back);
-	return es;
-}
-
-static double decode_elem(Type t, const unsigned char *buf, int64_t k)
-{
-	float f = 0;
-	switch (t) {
-	case TY_F16:
-		return sysfmt_f16_to_f32(((const uint16_t *)buf)[k]);
-	case TY_BF16:
-		return sysfmt_bf16_to_f32(((const uint16_t *)buf)[k]);
-	case TY_FP8E4M3:
-	case TY_FP8E5M2:
-		sysfmt_decode(t == TY_FP8E4M3 ? SYSFMT_FP8_E4M3 : SYSFMT_FP8_E5M2, buf[k], &f);
-		return f;
-	default:
-		return ((const float *)buf)[k];
-	}
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -371,14 +308,9 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		SysrtBuffer *bufs[64];
 		int nb = 0;
 		for (int i = 0; i < in->n && i < 64; i++, nb++) {
-			size_t bytes = elem_bytes(in->t[i]->type) * (size_t)in->len[i];
+			size_t bytes = inputs_bytes(in, i);
 			unsigned char *f = malloc(bytes + 4);
-			int32_t es = 0;
-			if (in->t[i]->type == TY_I16 && in->t[i]->dir == TENSOR_IN)
-				es = encode_dfp(in->t[i], in->data[i], in->len[i], (int16_t *)f);
-			else
-				for (int64_t k = 0; k < in->len[i]; k++)
-					encode_elem(in->t[i]->type, in->t[i]->dir == TENSOR_IN ? in->data[i][k] : NAN, f, k);
+			int32_t es = inputs_encode(in, i, f);
 			if (sysrt_buffer_create(dev, bytes, &bufs[i]) != SYSRT_OK || sysrt_buffer_write(bufs[i], 0, f, bytes) != SYSRT_OK ||
 			    sysrt_buffer_set_exponent(bufs[i], es) != SYSRT_OK)
 				sysc_bug("runtime buffer: %s", sysrt_last_error(rt));
@@ -409,12 +341,12 @@ static bool run_host(Arena *a, Diag *d, Program *p, const Ure *u, const Sizes *s
 		for (int i = 0; i < in->n; i++) {
 			if (in->t[i]->dir != TENSOR_OUT)
 				continue;
-			size_t bytes = elem_bytes(in->t[i]->type) * (size_t)in->len[i];
+			size_t bytes = inputs_bytes(in, i);
 			unsigned char *f = malloc(bytes + 4);
 			sysrt_buffer_read(bufs[i], 0, f, bytes);
 			for (int64_t s = 0; s < nchecked(chk, in, i); s++) {
 				int64_t k = checked(chk, i, s);
-				double got = decode_elem(in->t[i]->type, f, k);
+				double got = inputs_decode(in->t[i]->type, f, k);
 				diff(&c, got, want->data[i][k]);
 				if (!same_bits(got, want->data[i][k]))
 					c.bad++;

@@ -754,6 +754,12 @@ bool lower_inner(const LoopProg *lp, int l);
 /* Fills the input tensors with seeded random values of their element types. */
 void inputs_random(const TensorSet *ts, uint64_t seed);
 void tset_copy_inputs(TensorSet *dst, const TensorSet *src);
+/* Tensor i in memory, as kernels take it (numerics.md §6): its bytes; its elements in
+ * their type's encoding in buf (inputs from their values, outputs NaN), returning an
+ * i16 input's exponent (else 0); element k of such a buffer as a value. */
+size_t inputs_bytes(const TensorSet *ts, int i);
+int32_t inputs_encode(const TensorSet *ts, int i, void *buf);
+double inputs_decode(Type t, const void *buf, int64_t k);
 
 /* ---------------------------------------------------------------- main.c: the driver */
 

@@ -157,11 +157,11 @@ int main(int argc, char **argv)
 			}
 			SysrtBuffer *bufs[64];
 			for (int i = 0; i < in->n; i++) {
-				size_t bytes = 4 * (size_t)in->len[i];
-				float *f = malloc(bytes);
-				for (int64_t e = 0; e < in->len[i]; e++)
-					f[e] = in->t[i]->dir == TENSOR_IN ? (float)in->data[i][e] : NAN;
-				if (sysrt_buffer_create(dev, bytes, &bufs[i]) || sysrt_buffer_write(bufs[i], 0, f, bytes)) {
+				size_t bytes = inputs_bytes(in, i);
+				void *f = malloc(bytes + 4);
+				int32_t es = inputs_encode(in, i, f);
+				if (sysrt_buffer_create(dev, bytes, &bufs[i]) || sysrt_buffer_write(bufs[i], 0, f, bytes) ||
+				    sysrt_buffer_set_exponent(bufs[i], es)) {
 					printf("buffer: %s\n", sysrt_last_error(rt));
 					return 1;
 				}
@@ -186,11 +186,11 @@ int main(int argc, char **argv)
 			for (int i = 0; i < in->n && ran; i++) {
 				if (in->t[i]->dir != TENSOR_OUT)
 					continue;
-				float *f = malloc(4 * (size_t)in->len[i]);
-				sysrt_buffer_read(bufs[i], 0, f, 4 * (size_t)in->len[i]);
+				void *f = malloc(inputs_bytes(in, i) + 4);
+				sysrt_buffer_read(bufs[i], 0, f, inputs_bytes(in, i));
 				for (int s = 0; s < nidx[i]; s++) {
 					int64_t e = idx[i][s];
-					double got = f[e], w = want->data[i][e], x = ref->data[i][e];
+					double got = inputs_decode(in->t[i]->type, f, e), w = want->data[i][e], x = ref->data[i][e];
 					n++;
 					bad += !same_bits(got, w);
 					double rel = x != 0 ? fabs(got - x) / fabs(x) : fabs(got);
