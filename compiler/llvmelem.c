@@ -126,3 +126,25 @@ LLVMValueRef lg_encode(LLVMBuilderRef b, Type t, LLVMValueRef v)
 	code = SEL(nan, OR(k32(a, 0x7E00), AND(LSHR(a, 13), 0x3FF)), code);
 	return LLVMBuildTrunc(b, OR(code, sign), i16, "");
 }
+
+LLVMValueRef lg_decode_dfp16(LLVMBuilderRef b, LLVMValueRef code, LLVMValueRef es)
+{
+	LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(code));
+	LLVMTypeRef i32 = shaped(code, LLVMInt32TypeInContext(ctx)), f32 = shaped(code, LLVMFloatTypeInContext(ctx));
+	LLVMValueRef c = LLVMBuildSExt(b, code, i32, "");
+	LLVMValueRef neg = LLVMBuildICmp(b, LLVMIntSLT, c, k32(c, 0), "");
+	LLVMValueRef a = SEL(neg, LLVMBuildNeg(b, c, ""), c);
+	/* |q| as f32 (exact), its exponent moved by Es */
+	LLVMValueRef fb = LLVMBuildBitCast(b, LLVMBuildUIToFP(b, a, f32, ""), i32, "");
+	LLVMValueRef e = LLVMBuildAdd(b, LSHR(fb, 23), es, "");
+	LLVMValueRef m = AND(fb, 0x7FFFFF);
+	LLVMValueRef normal = OR(m, LLVMBuildShl(b, e, k32(e, 23), ""));
+	/* below the normals: the significand shifted right by 1 - e (at most 31), RNE */
+	LLVMValueRef s = LLVMBuildSub(b, k32(e, 1), e, "");
+	s = SEL(LLVMBuildICmp(b, LLVMIntSGT, s, k32(s, 31), ""), k32(s, 31), s);
+	LLVMValueRef sub = shift_rne(b, OR(m, k32(m, 0x800000)), s);
+	LLVMValueRef v = SEL(LLVMBuildICmp(b, LLVMIntSLT, e, k32(e, 1), ""), sub, normal);
+	v = SEL(LLVMBuildICmp(b, LLVMIntSGT, e, k32(e, 254), ""), k32(v, 0x7F800000), v);
+	v = SEL(EQ(a, 0), k32(v, 0), v);
+	return LLVMBuildBitCast(b, OR(v, SEL(neg, k32(v, 0x80000000), k32(v, 0))), f32, "");
+}

@@ -77,6 +77,9 @@ LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled);
  * §7). Other types pass through. */
 LLVMValueRef lg_decode(LLVMBuilderRef b, Type t, LLVMValueRef code);
 LLVMValueRef lg_encode(LLVMBuilderRef b, Type t, LLVMValueRef v);
+/* i16 (dynamic fixed point) codes q with the exponent es (i32, of q's shape; |es| <=
+ * 1000): q * 2^es rounded once to f32, as sysfmt_dfp16_dequantize (numerics.md §8). */
+LLVMValueRef lg_decode_dfp16(LLVMBuilderRef b, LLVMValueRef code, LLVMValueRef es);
 
 /* Verifies the module, then optimizes it at O3 for tm (any backend's). False with
  * *err on failure. */

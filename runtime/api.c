@@ -1237,7 +1237,7 @@ SysrtStatus sysrt_launch(SysrtKernel *k, SysrtBuffer *const *tensors, int ntenso
     if (st)
       return st;
   }
-  /* the kernel's sizes, then the exponent of each i16 tensor, in tensor order */
+  /* the kernel's sizes, then the exponent of each i16 tensor, in tensor order (d->nargs) */
   int64_t args[SYSRT_MAX_SIZES + SYSRT_MAX_TENSORS];
   memcpy(args, sizes, sizeof *sizes * (size_t)nsizes);
   int nargs = nsizes;

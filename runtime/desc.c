@@ -362,6 +362,9 @@ SysrtStatus rt_desc_parse(RtArena *a, const char *text, RtDesc *d, char *err, si
     d->info.target = "";
   d->info.size_names = d->size_names;
   d->info.tensors = d->tensors;
+  d->nargs = d->info.nsizes;
+  for (int t = 0; t < nt; t++)
+    d->nargs += d->tensors[t].type == SYSRT_I16;
   return SYSRT_OK;
 }
 

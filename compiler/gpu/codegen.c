@@ -64,6 +64,7 @@ struct GpuCg {
 	LLVMValueRef size[AFF_MAXP];
 	LLVMValueRef tensor[MAXT];
 	Type ttype[MAXT]; /* each tensor's element type (f32 in registers) */
+	LLVMValueRef texp[MAXT]; /* i16 tensors: their exponent (i32, a kernel argument) */
 	LLVMValueRef tstride[MAXT][8];
 	LLVMValueRef tdim[MAXT][8];
 	LLVMValueRef bound[URE_MAXL];
@@ -218,10 +219,10 @@ static LLVMTypeRef storage(GpuCg *g, Type t)
 	return bits ? LLVMIntTypeInContext(g->ctx, (unsigned)bits) : g->f32;
 }
 
-/* A load of base[off] (elements of type t, as f32), at offset 0 (always inside a
- * tensor) where the mask is off, which then reads 0. */
-static LLVMValueRef load_masked(GpuCg *g, Type t, LLVMValueRef base, LLVMValueRef off, LLVMValueRef mask,
-                                const char *name)
+/* A load of base[off] (elements of type t, as f32; es: an i16 tensor's exponent), at
+ * offset 0 (always inside a tensor) where the mask is off, which then reads 0. */
+static LLVMValueRef load_masked(GpuCg *g, Type t, LLVMValueRef es, LLVMValueRef base, LLVMValueRef off,
+                                LLVMValueRef mask, const char *name)
 {
 	if (!is_true(mask))
 		off = LLVMBuildSelect(g->b, mask, off, cix(g, 0), "");
@@ -229,7 +230,7 @@ static LLVMValueRef load_masked(GpuCg *g, Type t, LLVMValueRef base, LLVMValueRe
 	LLVMValueRef p = LLVMBuildGEP2(g->b, st, base, &off, 1, "");
 	LLVMValueRef v = LLVMBuildLoad2(g->b, st, p, name);
 	LLVMSetAlignment(v, (unsigned)type_bits(t) / 8);
-	v = lg_decode(g->b, t, v);
+	v = t == TY_I16 ? lg_decode_dfp16(g->b, v, es) : lg_decode(g->b, t, v);
 	if (!is_true(mask))
 		v = LLVMBuildSelect(g->b, mask, v, fzero(g), "");
 	return v;
@@ -318,8 +319,8 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 		mask = ci1(g, true);
 	}
 	if (!clamp)
-		return load_masked(g, g->ttype[ti], g->tensor[ti], off, mask, e->name);
-	LLVMValueRef v = load_masked(g, g->ttype[ti], g->tensor[ti], off, ci1(g, true), e->name);
+		return load_masked(g, g->ttype[ti], g->texp[ti], g->tensor[ti], off, mask, e->name);
+	LLVMValueRef v = load_masked(g, g->ttype[ti], g->texp[ti], g->tensor[ti], off, ci1(g, true), e->name);
 	return is_true(mask) ? v : LLVMBuildSelect(g->b, mask, v, fzero(g), "");
 }
 
@@ -429,7 +430,7 @@ static LLVMValueRef cg_ref(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRe
 	int j = ld->fold;
 	y.x[j] = LLVMBuildSub(g->b, pt->x[j], cix(g, 1), "");
 	LLVMValueRef cross = ld->link ? tile_edge(g, j, pt, false) : ci1(g, true);
-	LLVMValueRef fromspill = load_masked(g, TY_F32, g->spill[ld->var], spill_off(g, ld->var, &y), and_(g, and_(g, mask, pt->valid), cross), "spilled");
+	LLVMValueRef fromspill = load_masked(g, TY_F32, NULL, g->spill[ld->var], spill_off(g, ld->var, &y), and_(g, and_(g, mask, pt->valid), cross), "spilled");
 	if (!ld->link)
 		return fromspill;
 	return LLVMBuildSelect(g->b, cross, fromspill, linked, "");
@@ -829,7 +830,7 @@ static void copy_slots(GpuCg *g, int p, LLVMValueRef off0, LLVMValueRef *delta, 
 		LLVMValueRef o = lim ? LLVMBuildSelect(g->b, in, off, cix(g, 0), "") : off;
 		g->tg->copy_async(g, dst, LLVMBuildGEP2(g->b, g->f32, g->tensor[ti], &o, 1, ""), in);
 	} else {
-		LLVMBuildStore(g->b, load_masked(g, g->ttype[ti], g->tensor[ti], off, in, e->name), dst);
+		LLVMBuildStore(g->b, load_masked(g, g->ttype[ti], g->texp[ti], g->tensor[ti], off, in, e->name), dst);
 	}
 	LLVMBasicBlockRef latch = LLVMGetInsertBlock(g->b);
 	lg_loop_end(&g->lf, &l);
@@ -1377,15 +1378,17 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	const Map *mp = g->mp;
 	const Ure *u = g->u;
 	const LoopProg *lp = g->lp;
-	int nt = 0, np = u->k->nparams;
-	for (const Tensor *t = u->k->tensors; t; t = t->next)
+	int nt = 0, np = u->k->nparams, nexp = 0;
+	for (const Tensor *t = u->k->tensors; t; t = t->next) {
 		nt++;
+		nexp += t->type == TY_I16;
+	}
 	bool scratch = spills_between_passes(lp);
-	LLVMTypeRef params[MAXT + AFF_MAXP + 2];
+	LLVMTypeRef params[2 * MAXT + AFF_MAXP + 2];
 	int n = 0;
 	for (int i = 0; i < nt; i++)
 		params[n++] = g->gptr;
-	for (int i = 0; i < np; i++)
+	for (int i = 0; i < np + nexp; i++) /* the sizes, then the i16 tensors' exponents */
 		params[n++] = g->i64;
 	if (scratch)
 		params[n++] = g->gptr;
@@ -1417,6 +1420,11 @@ static void emit_kernel(GpuCg *g, const char *sym)
 		if (lp->fixed.v[si]) /* specialized: a constant (the runtime checks the value passed) */
 			g->size[si] = cix(g, lp->fixed.v[si]);
 	}
+	ti = 0;
+	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++)
+		if (t->type == TY_I16)
+			g->texp[ti] = LLVMBuildTrunc(g->b, LLVMGetParam(g->fn, (unsigned)p++), g->i32,
+			                             arena_printf(g->a, "%s.exponent", t->name));
 	LLVMValueRef scr = scratch ? LLVMGetParam(g->fn, (unsigned)p++) : NULL;
 	LLVMValueRef first = LLVMGetParam(g->fn, (unsigned)p++);
 	LLVMSetValueName2(first, "first_item", 10);

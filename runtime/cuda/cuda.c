@@ -302,14 +302,14 @@ static SysrtStatus cuda_launch(SysrtKernel *k, void *const *mem, const int64_t *
     return st;
   /* the arguments, by address */
   CUdeviceptr ptrs[SYSRT_MAX_TENSORS + 1];
-  int64_t vals[SYSRT_MAX_SIZES + 1];
-  void *args[SYSRT_MAX_TENSORS + SYSRT_MAX_SIZES + 2];
-  int n = 0, nt = k->desc.info.ntensors, ns = k->desc.info.nsizes;
+  int64_t vals[SYSRT_MAX_SIZES + SYSRT_MAX_TENSORS];
+  void *args[2 * SYSRT_MAX_TENSORS + SYSRT_MAX_SIZES + 2];
+  int n = 0, nt = k->desc.info.ntensors, ns = k->desc.nargs;
   for (int t = 0; t < nt; t++) {
     ptrs[t] = (CUdeviceptr)(uintptr_t)mem[t];
     args[n++] = &ptrs[t];
   }
-  for (int i = 0; i < ns; i++) {
+  for (int i = 0; i < ns; i++) { /* the sizes, then the i16 tensors' exponents */
     vals[i] = sizes[i];
     args[n++] = &vals[i];
   }

@@ -372,7 +372,7 @@ static SysrtStatus l0_launch(SysrtKernel *k, void *const *mem, const int64_t *si
   ze_result_t r = ze.zeKernelSetGroupSize(zk->k, (uint32_t)s->threads, 1, 1);
   for (int t = 0; t < k->desc.info.ntensors && r == ZE_RESULT_SUCCESS; t++)
     r = ze.zeKernelSetArgumentValue(zk->k, a++, sizeof(void *), &mem[t]);
-  for (int i = 0; i < k->desc.info.nsizes && r == ZE_RESULT_SUCCESS; i++)
+  for (int i = 0; i < k->desc.nargs && r == ZE_RESULT_SUCCESS; i++) /* sizes, i16 exponents */
     r = ze.zeKernelSetArgumentValue(zk->k, a++, sizeof(int64_t), &sizes[i]);
   void *scr = NULL;
   if (s->nscratch && r == ZE_RESULT_SUCCESS) {

@@ -474,7 +474,7 @@ static SysrtStatus ocl_launch(SysrtKernel *k, void *const *mem, const int64_t *s
   cl_uint a = 0;
   for (int t = 0; t < k->desc.info.ntensors && e == CL_SUCCESS; t++)
     e = cl.clSetKernelArg(ck->k, a++, sizeof(cl_mem), &mem[t]);
-  for (int i = 0; i < k->desc.info.nsizes && e == CL_SUCCESS; i++)
+  for (int i = 0; i < k->desc.nargs && e == CL_SUCCESS; i++) /* sizes, i16 exponents */
     e = cl.clSetKernelArg(ck->k, a++, sizeof(int64_t), &sizes[i]);
   if (s->nscratch && e == CL_SUCCESS) {
     scr = cl.clCreateBuffer(d->ctx, CL_MEM_READ_WRITE, (size_t)scratch_bytes, NULL, &e);

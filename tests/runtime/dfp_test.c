@@ -3,9 +3,10 @@
  * y = x * w + z with x and z i16) at exponents across the whole range the runtime allows,
  * where q * 2^Es is normal, subnormal, zero or past FP32's range: bit for bit against
  * sysfmt_dfp16_dequantize (the formats library) and fmaf, on random codes at an odd size.
+ * On the host (an object) and on OpenCL (SPIR-V; PoCL in CI) where there is a device.
  * Also: each i16 tensor gets its own buffer's exponent, in tensor order, and out-of-range
  * exponents are refused.
- *   runtime_dfp DFP_FMA.o
+ *   runtime_dfp DFP_FMA.o [DFP_FMA.spv]
  */
 #include "rt_test.h"
 #include "sysfmt.h"
@@ -16,31 +17,18 @@ static uint32_t bits(float f) {
   return u;
 }
 
-int main(int argc, char **argv) {
-  if (argc != 2) {
-    fprintf(stderr, "usage: runtime_dfp DFP_FMA.o\n");
-    return 2;
-  }
-  t_begin("runtime.dfp");
-  SysrtContext *ctx = NULL;
-  SysrtDevice *dev = NULL;
-  SysrtModule *mod = NULL;
-  SysrtKernel *k = NULL;
-  if (sysrt_context_create(NULL, &ctx) || sysrt_device_get(ctx, "host", &dev) ||
-      sysrt_module_load_file(dev, argv[1], &mod) || sysrt_kernel_find(mod, "dfp_fma", NULL, &k)) {
-    printf("setup failed: %s\n", sysrt_last_error(ctx));
-    return 1;
-  }
+/* The exponents at the edges of FP32 for codes of 1 to 15 bits: 2^-149 (the smallest
+   subnormal) and 2^127 (the largest power), and 2^-126 (the smallest normal). */
+static const int32_t es[] = {-1000, -170, -164, -160, -149, -140, -135, -126, -120, -14,
+                             0,     1,    100,  112,  113,  127,  128,  1000};
+
+static void check_device(SysrtContext *ctx, SysrtDevice *dev, SysrtKernel *k) {
   enum { M = 3, N = 37 };
   int16_t x[M * N], z[M * N];
   float w[N], dx[M * N], dz[M * N], want[M * N], got[M * N];
   SysrtBuffer *b[4] = {t_buffer(dev, NULL, sizeof x), t_buffer(dev, NULL, sizeof w),
                        t_buffer(dev, NULL, sizeof z), t_buffer(dev, NULL, sizeof got)};
   int64_t sizes[2] = {M, N};
-  /* the edges of FP32 for codes of 1 to 15 bits: 2^-149 (the smallest subnormal) and
-     2^127 (the largest power), and 2^-126 (the smallest normal) */
-  static const int32_t es[] = {-1000, -170, -164, -160, -149, -140, -135, -126, -120, -14,
-                               0,     1,    100,  112,  113,  127,  128,  1000};
   int n = (int)(sizeof es / sizeof es[0]);
   for (int e = 0; e < n; e++) {
     int32_t ex = es[e], ez = es[(e * 7 + 3) % n];
@@ -68,12 +56,42 @@ int main(int argc, char **argv) {
     int bad = 0;
     for (int i = 0; i < M * N; i++)
       if (bits(got[i]) != bits(want[i]) && !(isnan(got[i]) && isnan(want[i])) && bad++ < 3)
-        printf("  Es(x) = %d, Es(z) = %d: y[%d] = %a, want %a (x %d, w %a, z %d)\n", (int)ex,
-               (int)ez, i, got[i], want[i], x[i], w[i % N], z[i]);
-    CHECK(!bad, "Es(x) = %d, Es(z) = %d: %d outputs differ", (int)ex, (int)ez, bad);
+        printf("  %s, Es(x) = %d, Es(z) = %d: y[%d] = %a, want %a (x %d, w %a, z %d)\n",
+               sysrt_device_name(dev), (int)ex, (int)ez, i, got[i], want[i], x[i], w[i % N], z[i]);
+    CHECK(!bad, "%s, Es(x) = %d, Es(z) = %d: %d outputs differ", sysrt_device_name(dev), (int)ex,
+          (int)ez, bad);
   }
   CHECK_ST(ctx, sysrt_buffer_set_exponent(b[0], 1001), SYSRT_ERR_INVALID_ARGUMENT, "-1000..1000");
   CHECK_ST(ctx, sysrt_buffer_set_exponent(b[0], -1001), SYSRT_ERR_INVALID_ARGUMENT, "-1000..1000");
+  for (int i = 0; i < 4; i++)
+    sysrt_buffer_destroy(b[i]);
+}
+
+/* runtime_dfp DFP_FMA.o [DFP_FMA.spv]: the host, and OpenCL where a device is here */
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: runtime_dfp DFP_FMA.o [DFP_FMA.spv]\n");
+    return 2;
+  }
+  t_begin("runtime.dfp");
+  SysrtContext *ctx = NULL;
+  SysrtDevice *dev = NULL;
+  SysrtModule *mod = NULL;
+  SysrtKernel *k = NULL;
+  if (sysrt_context_create(NULL, &ctx) || sysrt_device_get(ctx, "host", &dev) ||
+      sysrt_module_load_file(dev, argv[1], &mod) || sysrt_kernel_find(mod, "dfp_fma", NULL, &k)) {
+    printf("setup failed: %s\n", sysrt_last_error(ctx));
+    return 1;
+  }
+  check_device(ctx, dev, k);
+  if (argc > 2 && sysrt_device_get(ctx, "opencl", &dev) == SYSRT_OK) {
+    CHECK_OK(ctx, sysrt_module_load_file(dev, argv[2], &mod));
+    CHECK_OK(ctx, sysrt_kernel_find(mod, "dfp_fma", NULL, &k));
+    if (k)
+      check_device(ctx, dev, k);
+  } else if (argc > 2) {
+    printf("runtime.dfp: no OpenCL device here (%s): the host only\n", sysrt_last_error(ctx));
+  }
   CHECK_ST(ctx, sysrt_buffer_set_exponent(NULL, 0), SYSRT_ERR_INVALID_HANDLE, NULL);
   sysrt_context_destroy(ctx);
   return t_end();

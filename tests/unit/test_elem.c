@@ -3,7 +3,9 @@
  * through LLVM's JIT on this machine, against the formats library bit for bit: every
  * FP16, BF16, E4M3 and E5M2 code decoded, as scalars and as vectors; FP32 encoded to
  * FP16 and BF16 at every value near their edges (subnormals, ties, overflow, NaN
- * payloads) and at a million patterns spread over all 2^32.
+ * payloads) and at a million patterns spread over all 2^32; every i16 (dynamic fixed
+ * point) code at exponents from -1000 to 1000, where q * 2^Es is normal, subnormal,
+ * zero or past FP32's range.
  */
 #include "llvmgen.h"
 #include "sysfmt.h"
@@ -44,6 +46,11 @@ static void add_functions(LLVMContextRef ctx, LLVMModuleRef mod, LLVMBuilderRef 
 		LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, fn, "entry"));
 		LLVMBuildRet(b, LLVMBuildZExt(b, lg_encode(b, types[k], LLVMGetParam(fn, 0)), i32, ""));
 	}
+	LLVMTypeRef two[2] = {i32, i32};
+	LLVMValueRef fn = LLVMAddFunction(mod, "dfp16", LLVMFunctionType(f32, two, 2, false));
+	LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(ctx, fn, "entry"));
+	LLVMValueRef q = LLVMBuildTrunc(b, LLVMGetParam(fn, 0), LLVMInt16TypeInContext(ctx), "");
+	LLVMBuildRet(b, lg_decode_dfp16(b, q, LLVMGetParam(fn, 1)));
 }
 
 static uint32_t bits(float f)
@@ -74,6 +81,7 @@ static float reference_decode(int k, uint32_t c)
 typedef float DecodeFn(uint32_t);
 typedef void Decode4Fn(const uint32_t *, float *);
 typedef uint32_t EncodeFn(float);
+typedef float DfpFn(uint32_t, int32_t);
 
 static int bad_encodes;
 
@@ -156,6 +164,21 @@ int main(void)
 		check_encode(k, enc, from_bits(0x33000001));
 		CHECK(bad_encodes == 0);
 	}
+	LLVMOrcExecutorAddress ad;
+	CHECK(!LLVMOrcLLJITLookup(jit, &ad, "dfp16"));
+	DfpFn *dfp = (DfpFn *)(uintptr_t)ad;
+	static const int32_t es[] = {-1000, -171, -165, -164, -160, -150, -149, -148, -140, -136, -135, -127,
+	                             -126,  -125, -14,  0,    1,    100,  112,  113,  114,  126,  127,  128, 1000};
+	int bad = 0;
+	for (size_t e = 0; e < sizeof es / sizeof es[0]; e++)
+		for (uint32_t c = 0; c < 0x10000; c++) {
+			int16_t q = (int16_t)(uint16_t)c;
+			float want = 0, got = dfp(c, es[e]);
+			sysfmt_dfp16_dequantize(&q, 1, es[e], &want);
+			if (bits(got) != bits(want) && bad++ < 5)
+				fprintf(stderr, "  i16 %d at Es %d: %a, want %a\n", q, es[e], (double)got, (double)want);
+		}
+	CHECK(bad == 0);
 	LLVMOrcDisposeLLJIT(jit);
 	return test_main_end("unit.elem");
 }
