@@ -54,6 +54,8 @@ gemm_blocked M=37,N=131,K=19
 gemm_blocked M=1000,N=999,K=77
 gemm_lowp M=37,N=45,K=41
 gemm_lowp M=257,N=131,K=67
+gemm_dfp16 M=23,N=19,K=70
+gemm_dfp16 M=3,N=33,K=129
 conv1d N=70,K=9
 conv1d N=5,K=13
 conv1d N=1,K=1
