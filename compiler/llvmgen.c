@@ -219,9 +219,10 @@ LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled_any)
 	LLVMValueRef full = LLVMConstInt(LLVMInt1TypeInContext(f->ctx), 1, false);
 	*tiled_any = false;
 	for (int j = 0; j < mp->u->nloops; j++) {
-		/* the tile covers [base, base + cover) of loop j */
-		LLVMValueRef base = lg_i64(f, 0);
-		int64_t cover = 1;
+		/* the tile covers [base, base + cover) of loop j: the loops around the array
+		 * place it, those of the array span it (a tile loop in space-time, span 0,
+		 * runs its whole extent) */
+		LLVMValueRef base = lg_i64(f, 0), cover = lg_i64(f, 1);
 		bool tiled = false;
 		for (int l = 0; l < mp->nloops; l++)
 			tiled |= mp->loops[l].orig == j && mp->loops[l].span != 0;
@@ -233,11 +234,16 @@ LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled_any)
 				continue;
 			if (ml->st < 0)
 				base = LLVMBuildAdd(f->b, base, LLVMBuildMul(f->b, lg_i64(f, ml->stride), f->outer[l], ""), "");
+			else if (ml->span)
+				cover = LLVMBuildAdd(f->b, cover, lg_i64(f, (ml->span / ml->stride - 1) * ml->stride), "");
 			else
-				cover += (ml->span / ml->stride - 1) * ml->stride;
+				cover = LLVMBuildAdd(f->b, cover,
+				                     LLVMBuildMul(f->b, LLVMBuildSub(f->b, f->ext[l], lg_i64(f, 1), ""),
+				                                  lg_i64(f, ml->stride), ""),
+				                     "");
 		}
 		*tiled_any = true;
-		LLVMValueRef end = LLVMBuildAdd(f->b, base, lg_i64(f, cover), "");
+		LLVMValueRef end = LLVMBuildAdd(f->b, base, cover, "");
 		full = LLVMBuildAnd(f->b, full, LLVMBuildICmp(f->b, LLVMIntSLE, end, f->bound[j], ""), "");
 	}
 	return full;
