@@ -73,9 +73,18 @@ LLVMValueRef lg_decode(LLVMBuilderRef b, Type t, LLVMValueRef code)
 	case TY_F16:
 		return decode_float(b, code, 16, 5, 10);
 	case TY_FP8E4M3:
+	case TY_MXFP8E4M3: /* an MX element: its value before the block's scale */
 		return decode_float(b, code, 8, 4, 3);
 	case TY_FP8E5M2:
+	case TY_MXFP8E5M2:
 		return decode_float(b, code, 8, 5, 2);
+	case TY_MXINT8: { /* int8 * 2^-6 */
+		LLVMTypeRef f32 = shaped(code, LLVMFloatTypeInContext(ctx));
+		LLVMValueRef s = LLVMBuildBitCast(b, k32(LLVMBuildZExt(b, code, shaped(code, LLVMInt32TypeInContext(ctx)), ""),
+		                                         121u << 23),
+		                                  f32, "");
+		return LLVMBuildFMul(b, LLVMBuildSIToFP(b, code, f32, ""), s, "");
+	}
 	default:
 		return code;
 	}
@@ -147,4 +156,14 @@ LLVMValueRef lg_decode_dfp16(LLVMBuilderRef b, LLVMValueRef code, LLVMValueRef e
 	v = SEL(LLVMBuildICmp(b, LLVMIntSGT, e, k32(e, 254), ""), k32(v, 0x7F800000), v);
 	v = SEL(EQ(a, 0), k32(v, 0), v);
 	return LLVMBuildBitCast(b, OR(v, SEL(neg, k32(v, 0x80000000), k32(v, 0))), f32, "");
+}
+
+LLVMValueRef lg_decode_e8m0(LLVMBuilderRef b, LLVMValueRef code)
+{
+	LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(code));
+	LLVMTypeRef i32 = shaped(code, LLVMInt32TypeInContext(ctx));
+	LLVMValueRef c = LLVMBuildZExt(b, code, i32, "");
+	LLVMValueRef v = SEL(EQ(c, 0), k32(c, 0x00400000), SHL(c, 23)); /* 2^-127 is subnormal */
+	v = SEL(EQ(c, 0xFF), k32(c, 0x7FC00000), v);
+	return LLVMBuildBitCast(b, v, shaped(code, LLVMFloatTypeInContext(ctx)), "");
 }

@@ -72,14 +72,16 @@ LLVMValueRef lg_inner_index(const LgFunc *f);
  * whether any loop is tiled at all (if not, every pass is full). */
 LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled);
 
-/* Element codes (llvmelem.c), scalars or vectors: f16, bf16 and FP8 codes (i16, i8) to
- * their exact f32 values; f32 to f16 or bf16 codes, rounded to nearest even (numerics.md
+/* Element codes (llvmelem.c), scalars or vectors: f16, bf16, FP8 and 8-bit MX element
+ * codes (i16, i8) to their exact f32 values (an MX element's before its block's scale); f32 to f16 or bf16 codes, rounded to nearest even (numerics.md
  * §7). Other types pass through. */
 LLVMValueRef lg_decode(LLVMBuilderRef b, Type t, LLVMValueRef code);
 LLVMValueRef lg_encode(LLVMBuilderRef b, Type t, LLVMValueRef v);
 /* i16 (dynamic fixed point) codes q with the exponent es (i32, of q's shape; |es| <=
  * 1000): q * 2^es rounded once to f32, as sysfmt_dfp16_dequantize (numerics.md §8). */
 LLVMValueRef lg_decode_dfp16(LLVMBuilderRef b, LLVMValueRef code, LLVMValueRef es);
+/* MX scales (E8M0 bytes) to f32: 2^(code - 127), NaN for 0xFF (numerics.md §3). */
+LLVMValueRef lg_decode_e8m0(LLVMBuilderRef b, LLVMValueRef code);
 
 /* Verifies the module, then optimizes it at O3 for tm (any backend's). False with
  * *err on failure. */

@@ -248,7 +248,24 @@ static SysrtStatus parse_tensor(Parser *p, const Line *l, int t) {
   ti->type = (SysrtType)type;
   ti->rank = (int)rank;
   d->coef[t] = coef;
+  d->block_axis[t] = sysrt_type_size(ti->type) ? -1 : (int)rank - 1;
   return SYSRT_OK;
+}
+
+/* block NAME AXIS: after the MX tensor's line */
+static SysrtStatus parse_block(Parser *p, const Line *l, int t) {
+  RtDesc *d = p->d;
+  int64_t axis;
+  if (l->n != 3 || !parse_i64(l->f[2], &axis))
+    return fail(p, l->no, "want 'block TENSOR AXIS'");
+  for (int i = 0; i < t; i++)
+    if (!strcmp(d->tensors[i].name, l->f[1])) {
+      if (d->block_axis[i] < 0 || axis < 0 || axis >= d->tensors[i].rank)
+        return fail(p, l->no, "tensor '%s' has no blocks along axis %s", l->f[1], l->f[2]);
+      d->block_axis[i] = (int)axis;
+      return SYSRT_OK;
+    }
+  return fail(p, l->no, "'block %s': no such tensor above", l->f[1]);
 }
 
 /* kernel NAME | mapping NAME | target NAME */
@@ -300,6 +317,10 @@ static SysrtStatus pass(Parser *p, const char *text, int second) {
         st = fail(p, no, "more than %d tensors", SYSRT_MAX_TENSORS);
       t++;
     } else if (second) {
+      if (!strcmp(kw, "block"))
+        st = parse_block(p, &l, t);
+      if (st)
+        return st;
       continue;
     } else if (!strcmp(kw, "kernel")) {
       st = parse_name(p, &l, &d->info.kernel);
@@ -351,7 +372,8 @@ SysrtStatus rt_desc_parse(RtArena *a, const char *text, RtDesc *d, char *err, si
   int nt = d->info.ntensors;
   d->tensors = rt_arena_alloc(a, sizeof *d->tensors * (size_t)(nt ? nt : 1));
   d->coef = rt_arena_alloc(a, sizeof *d->coef * (size_t)(nt ? nt : 1));
-  if (!d->tensors || !d->coef)
+  d->block_axis = rt_arena_alloc(a, sizeof *d->block_axis * (size_t)(nt ? nt : 1));
+  if (!d->tensors || !d->coef || !d->block_axis)
     return SYSRT_ERR_OUT_OF_MEMORY;
   st = pass(&p, text, 1);
   if (st)
@@ -387,13 +409,16 @@ SysrtStatus rt_desc_shape(const RtDesc *d, int t, const int64_t *sizes, int64_t 
   const SysrtTensorInfo *ti = &d->tensors[t];
   char sz[512];
   size_t elem = sysrt_type_size(ti->type);
-  if (elem == 0) {
-    snprintf(err, errsize, "tensor '%s' has element type %s; MX tensors are not supported by "
-             "this runtime yet", ti->name, sysrt_type_name(ti->type));
+  int mx = d->block_axis[t];
+  if (elem == 0 && ti->type != SYSRT_MXFP8_E4M3 && ti->type != SYSRT_MXFP8_E5M2 &&
+      ti->type != SYSRT_MXINT8) {
+    snprintf(err, errsize, "tensor '%s' has element type %s; MX tensors of 6 and 4 bits are not "
+             "supported by this runtime yet", ti->name, sysrt_type_name(ti->type));
     return SYSRT_ERR_UNSUPPORTED;
   }
+  /* MX: a byte per element, the block axis padded to 32, then a byte per block */
   int np = d->info.nsizes + 1;
-  size_t total = elem;
+  size_t total = elem ? elem : 1, blocks = 1;
   for (int k = 0; k < ti->rank; k++) {
     const int64_t *c = d->coef[t] + k * np;
     int64_t e = c[0];
@@ -418,12 +443,22 @@ SysrtStatus rt_desc_shape(const RtDesc *d, int t, const int64_t *sizes, int64_t 
     }
     if (dims)
       dims[k] = e;
-    if ((uint64_t)e > SIZE_MAX || __builtin_mul_overflow(total, (size_t)e, &total)) {
+    int64_t nb = k == mx ? (e + 31) / 32 : e;
+    if (k == mx)
+      e = nb * 32;
+    if ((uint64_t)e > SIZE_MAX || __builtin_mul_overflow(total, (size_t)e, &total) ||
+        __builtin_mul_overflow(blocks, (size_t)nb, &blocks)) {
       rt_desc_format_sizes(d, sizes, sz, sizeof sz);
       snprintf(err, errsize, "tensor '%s' %s needs more bytes than fit in size_t for %s",
                ti->name, ti->shape, sz);
       return SYSRT_ERR_INVALID_ARGUMENT;
     }
+  }
+  if (mx >= 0 && __builtin_add_overflow(total, blocks, &total)) {
+    rt_desc_format_sizes(d, sizes, sz, sizeof sz);
+    snprintf(err, errsize, "tensor '%s' %s needs more bytes than fit in size_t for %s", ti->name,
+             ti->shape, sz);
+    return SYSRT_ERR_INVALID_ARGUMENT;
   }
   if (bytes)
     *bytes = total;

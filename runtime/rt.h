@@ -145,6 +145,8 @@ typedef struct RtDesc {
   const char **size_names;
   int64_t *size_fixed;        /* the value a size was compiled for (`size R 3`), or 0 */
   int64_t **coef;             /* [ntensors][rank * (nsizes + 1)] */
+  int *block_axis;            /* MX tensors: the axis of their blocks of 32 (a `block`
+                                 line, else the last); -1 for the others */
   int nargs;                  /* the sizes, then the exponent of each i16 tensor: what a
                                  launch passes the kernel after its tensors */
 } RtDesc;

@@ -14,7 +14,7 @@ mkdir -p "$out"
 # the sizes each sample is drawn at (every kernel of a sample has these sizes)
 sizes_of() {
 	case $1 in
-	gemm | gemm_lowp | gemm_dfp16 | gemm_blocked) echo M=4,N=4,K=4 ;;
+	gemm | gemm_lowp | gemm_dfp16 | gemm_mx | gemm_blocked) echo M=4,N=4,K=4 ;;
 	conv1d) echo N=6,K=3 ;;
 	conv2d) echo K=4,C=3,H=4,W=5,R=2,S=2 ;;
 	conv2d_batch) echo N=1,K=4,C=3,H=4,W=5,R=2,S=2 ;;

@@ -8,7 +8,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 build=${1:-$root/build}
 out=$root/bench/gpu/out
 mkdir -p "$out/gen"
-for f in gemm gemm_blocked gemm_lowp gemm_dfp16 conv1d conv2d conv2d_batch conv3x3; do
+for f in gemm gemm_blocked gemm_lowp gemm_dfp16 gemm_mx conv1d conv2d conv2d_batch conv3x3; do
   "$build/compiler/sysc" build "$root/samples/$f.sys" --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/$f.ptx"
   "$build/compiler/sysc" build "$root/samples/$f.sys" --target=spirv --gpu=generic -o "$out/$f.spv"
 done

@@ -56,6 +56,8 @@ gemm_lowp M=37,N=45,K=41
 gemm_lowp M=257,N=131,K=67
 gemm_dfp16 M=23,N=19,K=70
 gemm_dfp16 M=3,N=33,K=129
+gemm_mx M=37,N=45,K=97
+gemm_mx M=257,N=131,K=67
 conv1d N=70,K=9
 conv1d N=5,K=13
 conv1d N=1,K=1

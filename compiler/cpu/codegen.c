@@ -66,6 +66,10 @@ typedef struct {
 	LLVMValueRef tstride[MAXT][8];
 	Type ttype[MAXT];          /* each tensor's element type */
 	LLVMValueRef tscale[MAXT]; /* i16 tensors: 2^Es, their codes' scale (f64) */
+	/* MX tensors: where their scales start, and the scales' strides (the block axis
+	 * divided by 32); their codes' strides (tstride) have that axis padded to 32 */
+	LLVMValueRef mxscales[MAXT], mxstride[MAXT][8];
+	int mxaxis[MAXT], trank[MAXT];
 	LLVMValueRef fp8_table[2]; /* decoded values of the 256 E4M3 and E5M2 codes */
 	LLVMValueRef tlen[MAXT];
 	LLVMValueRef bound[URE_MAXL];
@@ -268,6 +272,9 @@ static LLVMTypeRef elem_type(Cg *g, int ti)
 		return LLVMInt16TypeInContext(g->ctx);
 	case TY_FP8E4M3:
 	case TY_FP8E5M2:
+	case TY_MXFP8E4M3:
+	case TY_MXFP8E5M2:
+	case TY_MXINT8:
 		return LLVMInt8TypeInContext(g->ctx);
 	default:
 		return g->f32;
@@ -282,7 +289,7 @@ static unsigned elem_align(Cg *g, int ti)
 /* A table of the FP32 values of the 256 codes of an FP8 format (exact). */
 static LLVMValueRef fp8_table(Cg *g, Type t)
 {
-	int k = t == TY_FP8E5M2;
+	int k = t == TY_FP8E5M2 || t == TY_MXFP8E5M2;
 	if (g->fp8_table[k])
 		return g->fp8_table[k];
 	LLVMValueRef v[256];
@@ -312,8 +319,14 @@ static Val widen_as(Cg *g, Type t, Val x)
 		LLVMValueRef sh = x.vec ? splat(g, LLVMConstInt(g->i32, 16, false)) : LLVMConstInt(g->i32, 16, false);
 		return (Val){LLVMBuildBitCast(g->b, LLVMBuildShl(g->b, w, sh, ""), f, ""), x.vec};
 	}
+	case TY_MXINT8: /* an element of an MX block before its scale: int8 * 2^-6 */
+		return (Val){LLVMBuildFMul(g->b, LLVMBuildSIToFP(g->b, x.v, f, ""),
+		                           x.vec ? splat(g, LLVMConstReal(g->f32, 0x1p-6)) : LLVMConstReal(g->f32, 0x1p-6), ""),
+		             x.vec};
 	case TY_FP8E4M3:
-	case TY_FP8E5M2: {
+	case TY_FP8E5M2:
+	case TY_MXFP8E4M3:
+	case TY_MXFP8E5M2: {
 		LLVMValueRef table = fp8_table(g, t);
 		LLVMValueRef idx = LLVMBuildZExt(g->b, x.v, x.vec ? vec_of(g, g->i64) : g->i64, "");
 		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, table, &idx, 1, "");
@@ -392,6 +405,33 @@ static LLVMValueRef panel_slice(Cg *g)
 	return LLVMBuildMul(g->b, o, ci64(g, g->lp->nrows), "");
 }
 
+/* An MX tensor's element values v times their blocks' scales, from the element's
+ * indexes (numerics.md §4: v = X * P, exact but past FP32's range, where it is Inf). */
+static Val scaled(Cg *g, int ti, Val v, const Val *idx, Val mask)
+{
+	if (!type_is_mx(g->ttype[ti]))
+		return v;
+	Val off = {ci64(g, 0), false};
+	for (int d = 0; d < g->trank[ti]; d++) {
+		Val x = idx[d];
+		if (d == g->mxaxis[ti])
+			x = bin(g, LLVMBuildAShr, x, (Val){ci64(g, 5), false});
+		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, x, (Val){g->mxstride[ti][d], false}));
+	}
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
+	LLVMValueRef s;
+	if (!off.vec) {
+		LLVMValueRef o = off.v;
+		if (!is_true(mask))
+			o = LLVMBuildSelect(g->b, mask.vec ? any_lane(g, mask.v) : mask.v, o, ci64(g, 0), "");
+		s = LLVMBuildLoad2(g->b, i8, LLVMBuildGEP2(g->b, i8, g->mxscales[ti], &o, 1, ""), "scale");
+	} else {
+		LLVMValueRef ptrs = LLVMBuildGEP2(g->b, i8, g->mxscales[ti], &off.v, 1, "");
+		s = gather(g, ptrs, as_vec(g, mask), vec_of(g, i8));
+	}
+	return bin(g, LLVMBuildFMul, v, (Val){lg_decode_e8m0(g->b, s), off.vec});
+}
+
 static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 {
 	const Tensor *t = e->sym->tensor;
@@ -405,11 +445,11 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 	for (const Tensor *x = g->u->k->tensors; x != t; x = x->next)
 		ti++;
 	mask = addr_ok(g, e->args, pt, mask);
-	Val off = {ci64(g, 0), false};
+	Val off = {ci64(g, 0), false}, idx[8];
 	int d = 0;
 	for (const Expr *a = e->args; a; a = a->next, d++) {
-		Val idx = cg_expr(g, a, pt, mask);
-		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, idx, (Val){g->tstride[ti][d], false}));
+		idx[d] = cg_expr(g, a, pt, mask);
+		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, idx[d], (Val){g->tstride[ti][d], false}));
 	}
 	if (!off.vec) {
 		/* one element for every lane: load it once, at a safe offset when no lane reads */
@@ -419,19 +459,21 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 			o = LLVMBuildSelect(g->b, any, o, ci64(g, 0), "");
 		}
 		LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, "");
-		return widen(g, ti, (Val){LLVMBuildLoad2(g->b, elem_type(g, ti), p, e->name), false});
+		return scaled(g, ti, widen(g, ti, (Val){LLVMBuildLoad2(g->b, elem_type(g, ti), p, e->name), false}), idx, mask);
 	}
 	if (lower_access(g->lp, e->args) == ACC_CONTIG) {
 		LLVMValueRef o = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
 		LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, "");
 		if (!is_true(mask))
-			return widen(g, ti, (Val){masked_load(g, p, as_vec(g, mask), vec_of(g, elem_type(g, ti))), true});
+			return scaled(g, ti, widen(g, ti, (Val){masked_load(g, p, as_vec(g, mask), vec_of(g, elem_type(g, ti))), true}),
+			              idx, mask);
 		LLVMValueRef l = LLVMBuildLoad2(g->b, vec_of(g, elem_type(g, ti)), p, e->name);
 		LLVMSetAlignment(l, elem_align(g, ti));
-		return widen(g, ti, (Val){l, true});
+		return scaled(g, ti, widen(g, ti, (Val){l, true}), idx, mask);
 	}
 	LLVMValueRef ptrs = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &off.v, 1, "");
-	return widen(g, ti, (Val){gather(g, ptrs, as_vec(g, mask), vec_of(g, elem_type(g, ti))), true});
+	return scaled(g, ti, widen(g, ti, (Val){gather(g, ptrs, as_vec(g, mask), vec_of(g, elem_type(g, ti))), true}), idx,
+	              mask);
 }
 
 static const LoopDep *find_dep(Cg *g, const Expr *ref)
@@ -889,16 +931,19 @@ static void fill_step(void *arg)
 			int ti = 0;
 			for (const Tensor *x = g->u->k->tensors; x != e->sym->tensor; x = x->next)
 				ti++;
-			Val off = {ci64(g, 0), false};
+			Val off = {ci64(g, 0), false}, idx[8];
 			int d = 0;
-			for (const Expr *a = e->args; a; a = a->next, d++)
-				off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, cg_expr(g, a, &y, pt.valid), (Val){g->tstride[ti][d], false}));
+			for (const Expr *a = e->args; a; a = a->next, d++) {
+				idx[d] = cg_expr(g, a, &y, pt.valid);
+				off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, idx[d], (Val){g->tstride[ti][d], false}));
+			}
 			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, off.v, ci64(g, 0), ""),
 			                               LLVMBuildICmp(g->b, LLVMIntSLT, off.v, tlen[ti], ""), "");
 			LLVMValueRef o = LLVMBuildSelect(g->b, in, off.v, ci64(g, 0), "");
 			LLVMValueRef v = LLVMBuildLoad2(g->b, elem_type(g, ti), LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, ""), "");
 			in_group(g, v);
-			v = LLVMBuildSelect(g->b, in, widen(g, ti, (Val){v, false}).v, LLVMConstReal(g->f32, 0), "");
+			v = scaled(g, ti, widen(g, ti, (Val){v, false}), idx, (Val){in, false}).v;
+			v = LLVMBuildSelect(g->b, in, v, LLVMConstReal(g->f32, 0), "");
 			LLVMValueRef at = LLVMBuildAdd(g->b, base, ci64(g, r), "");
 			in_group(g, LLVMBuildStore(g->b, v, LLVMBuildGEP2(g->b, g->f32, g->pk[i].panel, &at, 1, "")));
 		}
@@ -1205,11 +1250,25 @@ static void emit_run(Cg *g, const char *sym)
 		int d = 0;
 		for (Expr *x = t->dims; x; x = x->next)
 			dims[d++] = x;
+		LLVMValueRef ss = ci64(g, 1);
+		g->trank[ti] = t->rank;
+		g->mxaxis[ti] = type_is_mx(t->type) ? t->block_axis : -1;
 		for (int k = t->rank - 1; k >= 0; k--) {
+			LLVMValueRef ext = lg_affine(&g->lf, aff_of_expr(dims[k], u->k));
 			g->tstride[ti][k] = s;
-			s = LLVMBuildMul(g->b, s, lg_affine(&g->lf, aff_of_expr(dims[k], u->k)), "");
+			g->mxstride[ti][k] = ss;
+			if (k == g->mxaxis[ti]) { /* MX: 32 codes a block, one scale */
+				LLVMValueRef nb = LLVMBuildAShr(g->b, LLVMBuildAdd(g->b, ext, ci64(g, 31), ""), ci64(g, 5), "");
+				s = LLVMBuildMul(g->b, s, LLVMBuildShl(g->b, nb, ci64(g, 5), ""), "");
+				ss = LLVMBuildMul(g->b, ss, nb, "");
+			} else {
+				s = LLVMBuildMul(g->b, s, ext, "");
+				ss = LLVMBuildMul(g->b, ss, ext, "");
+			}
 		}
 		g->tlen[ti] = s;
+		if (g->mxaxis[ti] >= 0)
+			g->mxscales[ti] = LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), g->tensor[ti], &s, 1, "scales");
 	}
 	/* the time range of a pass */
 	g->tmin = ci64(g, 0);
@@ -1334,6 +1393,8 @@ char *cpu_desc(Arena *a, const LoopProg *lp, const char *target)
 				buf_printf(&b, "%s%lld", i ? "," : "", (long long)x.coef[i]);
 		}
 		buf_printf(&b, "\n");
+		if (type_is_mx(t->type))
+			buf_printf(&b, "block %s %d\n", t->name, t->block_axis);
 	}
 	char *s = arena_strdup(a, b.data);
 	buf_free(&b);

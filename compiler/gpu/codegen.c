@@ -65,6 +65,10 @@ struct GpuCg {
 	LLVMValueRef tensor[MAXT];
 	Type ttype[MAXT]; /* each tensor's element type (f32 in registers) */
 	LLVMValueRef texp[MAXT]; /* i16 tensors: their exponent (i32, a kernel argument) */
+	/* MX tensors (as on the host): where their scales start, the scales' strides, the
+	 * block axis (tstride has it padded to 32) */
+	LLVMValueRef mxscales[MAXT], mxstride[MAXT][8];
+	int mxaxis[MAXT], trank[MAXT];
 	LLVMValueRef tstride[MAXT][8];
 	LLVMValueRef tdim[MAXT][8];
 	LLVMValueRef bound[URE_MAXL];
@@ -215,7 +219,7 @@ static int tensor_index(GpuCg *g, const Tensor *t)
  * i8), which llvmelem.c converts; every value in registers is f32. */
 static LLVMTypeRef storage(GpuCg *g, Type t)
 {
-	int bits = t == TY_F32 ? 0 : type_bits(t);
+	int bits = t == TY_F32 ? 0 : type_is_mx(t) ? 8 : type_bits(t);
 	return bits ? LLVMIntTypeInContext(g->ctx, (unsigned)bits) : g->f32;
 }
 
@@ -229,7 +233,7 @@ static LLVMValueRef load_masked(GpuCg *g, Type t, LLVMValueRef es, LLVMValueRef 
 	LLVMTypeRef st = storage(g, t);
 	LLVMValueRef p = LLVMBuildGEP2(g->b, st, base, &off, 1, "");
 	LLVMValueRef v = LLVMBuildLoad2(g->b, st, p, name);
-	LLVMSetAlignment(v, (unsigned)type_bits(t) / 8);
+	LLVMSetAlignment(v, (unsigned)LLVMGetIntTypeWidth(LLVMTypeOf(v) == g->f32 ? g->i32 : LLVMTypeOf(v)) / 8);
 	v = t == TY_I16 ? lg_decode_dfp16(g->b, v, es) : lg_decode(g->b, t, v);
 	if (!is_true(mask))
 		v = LLVMBuildSelect(g->b, mask, v, fzero(g), "");
@@ -290,6 +294,24 @@ static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
  * quadratic in them). */
 static LLVMValueRef staged_load(GpuCg *g, const Expr *e);
 
+/* An MX element's value v times its block's scale, from the element's indexes (at
+ * offset 0 where the mask is off, as load_masked). */
+static LLVMValueRef scaled(GpuCg *g, int ti, LLVMValueRef v, const LLVMValueRef *idx, LLVMValueRef mask)
+{
+	if (!type_is_mx(g->ttype[ti]))
+		return v;
+	LLVMValueRef off = cix(g, 0);
+	for (int d = 0; d < g->trank[ti]; d++) {
+		LLVMValueRef x = d == g->mxaxis[ti] ? LLVMBuildAShr(g->b, idx[d], cix(g, 5), "") : idx[d];
+		off = add(g, off, mul(g, x, g->mxstride[ti][d]));
+	}
+	if (!is_true(mask))
+		off = LLVMBuildSelect(g->b, mask, off, cix(g, 0), "");
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
+	LLVMValueRef s = LLVMBuildLoad2(g->b, i8, LLVMBuildGEP2(g->b, i8, g->mxscales[ti], &off, 1, ""), "scale");
+	return LLVMBuildFMul(g->b, v, lg_decode_e8m0(g->b, s), "");
+}
+
 static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
 {
 	LLVMValueRef staged = staged_load(g, e);
@@ -297,7 +319,8 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 		return staged;
 	int ti = tensor_index(g, e->sym->tensor);
 	bool used[URE_MAXL];
-	bool window = lower_index_loops(e->args, g->u->nloops, used);
+	/* (an MX read keeps its mask: its scale's offset is not the element's) */
+	bool window = lower_index_loops(e->args, g->u->nloops, used) && !type_is_mx(g->ttype[ti]);
 	bool guarded = !is_true(mask), clamp = !guarded && g->lp->ninner && !window;
 	Point at = *pt;
 	mask = and_(g, mask, g->lane_ok);
@@ -309,18 +332,21 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 		if (in && !is_true(in))
 			at.x[j] = LLVMBuildSelect(g->b, in, pt->x[j], cix(g, 0), "");
 	}
-	LLVMValueRef off = cix(g, 0);
+	LLVMValueRef off = cix(g, 0), idx[8];
 	int d = 0;
-	for (const Expr *a = e->args; a; a = a->next, d++)
-		off = add(g, off, mul(g, cg_expr(g, a, &at, mask), g->tstride[ti][d]));
+	for (const Expr *a = e->args; a; a = a->next, d++) {
+		idx[d] = cg_expr(g, a, &at, mask);
+		off = add(g, off, mul(g, idx[d], g->tstride[ti][d]));
+	}
 	if (window && !is_true(mask)) {
 		LLVMValueRef args[2] = {off, g->tlast[ti]};
 		off = gpu_intrinsic(g, "llvm.umin", &g->ix, 1, args, 2);
 		mask = ci1(g, true);
 	}
 	if (!clamp)
-		return load_masked(g, g->ttype[ti], g->texp[ti], g->tensor[ti], off, mask, e->name);
+		return scaled(g, ti, load_masked(g, g->ttype[ti], g->texp[ti], g->tensor[ti], off, mask, e->name), idx, mask);
 	LLVMValueRef v = load_masked(g, g->ttype[ti], g->texp[ti], g->tensor[ti], off, ci1(g, true), e->name);
+	v = scaled(g, ti, v, idx, ci1(g, true));
 	return is_true(mask) ? v : LLVMBuildSelect(g->b, mask, v, fzero(g), "");
 }
 
@@ -959,6 +985,9 @@ static void stage_setup(GpuCg *g, const char *sym, LLVMValueRef tid)
 	const LoopProg *lp = g->lp;
 	if (!g->o->stage || !lp->npanels || !g->tg->array_sync)
 		return;
+	for (int p = 0; p < lp->npanels; p++)
+		if (type_is_mx(lp->panels[p].e->sym->tensor->type))
+			return; /* the copies step offsets affinely; a scale's is not */
 	g->stage_inner = 1;
 	for (int i = 0; i < lp->ninner; i++) {
 		if (!LLVMIsAConstantInt(g->ext[lp->inner[i]]))
@@ -1438,13 +1467,26 @@ static void emit_kernel(GpuCg *g, const char *sym)
 		int d = 0;
 		for (Expr *x = t->dims; x; x = x->next)
 			dims[d++] = x;
+		LLVMValueRef ss = cix(g, 1);
+		g->trank[ti] = t->rank;
+		g->mxaxis[ti] = type_is_mx(t->type) ? t->block_axis : -1;
 		for (int k = t->rank - 1; k >= 0; k--) {
 			g->tstride[ti][k] = s;
+			g->mxstride[ti][k] = ss;
 			g->tdim[ti][k] = lg_affine(&g->lf, aff_of_expr(dims[k], u->k));
-			s = mul(g, s, g->tdim[ti][k]);
+			if (k == g->mxaxis[ti]) { /* MX: 32 codes a block, one scale */
+				LLVMValueRef nb = LLVMBuildLShr(g->b, add(g, g->tdim[ti][k], cix(g, 31)), cix(g, 5), "");
+				s = mul(g, s, LLVMBuildShl(g->b, nb, cix(g, 5), ""));
+				ss = mul(g, ss, nb);
+			} else {
+				s = mul(g, s, g->tdim[ti][k]);
+				ss = mul(g, ss, g->tdim[ti][k]);
+			}
 		}
 		g->tlen[ti] = s;
 		g->tlast[ti] = LLVMBuildSub(g->b, s, cix(g, 1), "");
+		if (g->mxaxis[ti] >= 0)
+			g->mxscales[ti] = LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), g->tensor[ti], &s, 1, "scales");
 	}
 	/* the time range of a pass */
 	g->tmin = cix(g, 0);

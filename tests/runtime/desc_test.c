@@ -95,6 +95,10 @@ static void test_malformed(void) {
              "line 5: tensor 'a' declared twice");
   EXPECT_BAD(HEAD "size N\ntensor N in f32 1 0:1\n", "tensor 'N' has the name of a size");
   EXPECT_BAD(HEAD "size N\ntensor 1a in f32 1 0:1\n", "bad tensor name '1a'");
+  EXPECT_BAD(HEAD "tensor q in mxint8 1 64\nblock q 1\n", "line 4: tensor 'q' has no blocks along axis 1");
+  EXPECT_BAD(HEAD "tensor q in f32 1 64\nblock q 0\n", "tensor 'q' has no blocks along axis 0");
+  EXPECT_BAD(HEAD "block q 0\ntensor q in mxint8 1 64\n", "'block q': no such tensor above");
+  EXPECT_BAD(HEAD "tensor q in mxint8 1 64\nblock q\n", "want 'block TENSOR AXIS'");
 
   char big[8192];
   snprintf(big, sizeof big, HEAD);
@@ -120,6 +124,7 @@ static void test_wellformed(void) {
   EXPECT_OK(HEAD "tensor y out f32 1 5\n");  /* no sizes: c0 alone */
   EXPECT_OK(HEAD "tensor y out f32 1 5:\n"); /* or c0 and an empty list */
   EXPECT_OK("sysc-kernel 3\nkernel k\ntensor q in i16 1 5\n"); /* the newest version */
+  EXPECT_OK("sysc-kernel 3\nkernel k\ntensor q in mxfp8e5m2 2 5 64\nblock q 0\n");
   EXPECT_OK(HEAD); /* no tensors, no sizes: allowed */
 
   static const char desc[] =

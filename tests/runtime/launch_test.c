@@ -77,8 +77,8 @@ int sysk_oom_run(void *const *tensors, const int64_t *sizes, int64_t begin, int6
   return 0;
 }
 
-const char sysk_mx_desc[] = "sysc-kernel 2\nkernel mx\nsize N\ntensor a in mxfp8e4m3 1 0:1\n"
-                            "tensor y out f32 1 0:1\n";
+const char sysk_mx_desc[] = "sysc-kernel 3\nkernel mx\nsize N\ntensor a in mxfp4e2m1 1 0:1\n"
+                            "tensor y out f32 1 0:1\ntensor b in mxint8 2 0:1 3:0\nblock b 0\n";
 int64_t sysk_mx_count(const int64_t *sizes) {
   return sizes[0];
 }
@@ -286,9 +286,9 @@ static void test_errors(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
   CHECK_ST(ctx, sysrt_launch(oom, &h, 1, &n20, 1, &two), SYSRT_ERR_OUT_OF_MEMORY, NULL);
   CHECK_OK(ctx, sysrt_launch(gemm, bufs, 3, sizes, 3, NULL)); /* the pool still works */
   sysrt_buffer_destroy(h);
-  SysrtBuffer *mxb[2] = {a, c};
-  CHECK_ST(ctx, sysrt_launch(mx, mxb, 2, &n, 1, NULL), SYSRT_ERR_UNSUPPORTED,
-           "tensor 'a' has element type mxfp8e4m3; MX tensors are not supported");
+  SysrtBuffer *mxb[3] = {a, c, a};
+  CHECK_ST(ctx, sysrt_launch(mx, mxb, 3, &n, 1, NULL), SYSRT_ERR_UNSUPPORTED,
+           "tensor 'a' has element type mxfp4e2m1; MX tensors of 6 and 4 bits are not supported");
 
   /* a buffer of another context (another device) */
   SysrtContext *other;
@@ -328,6 +328,11 @@ static void test_errors(SysrtContext *ctx, SysrtDevice *dev, SysrtModule *mod) {
            SYSRT_ERR_INVALID_ARGUMENT, "has 3 tensors; asked for tensor 3");
   CHECK_ST(ctx, sysrt_kernel_tensor_shape(mx, 0, &n, 1, NULL, &bytes), SYSRT_ERR_UNSUPPORTED,
            "MX tensors");
+  /* 8-bit MX: a byte per element with the block axis padded to 32, then a byte per block */
+  int64_t n37 = 37;
+  CHECK_OK(ctx, sysrt_kernel_tensor_shape(mx, 2, &n37, 1, dims, &bytes));
+  CHECK(dims[0] == 37 && dims[1] == 3 && bytes == 64 * 3 + 2 * 3, "mxint8 [37][3] by axis 0: %zu bytes",
+        bytes);
   CHECK_ST(ctx, sysrt_kernel_tensor_shape(conv, 0, zero, 2, NULL, NULL),
            SYSRT_ERR_INVALID_ARGUMENT, "size K = 0");
   int64_t huge[3] = {INT64_MAX / 2, INT64_MAX / 2, 1};
