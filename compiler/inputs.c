@@ -108,30 +108,24 @@ void tset_copy_inputs(TensorSet *dst, const TensorSet *src)
 
 /* ---- tensors in memory: their element type's encoding (numerics.md §6) ---- */
 
-/* An MX tensor in memory (runtime.md): a byte per element, row-major with the block
- * axis padded to 32 (code 0), then a byte per block, the axis divided by 32. The
- * elements and blocks around the block axis (outer, inner) and along it (n). */
-static void mx_layout(const TensorSet *ts, int i, int64_t *outer, int64_t *n, int64_t *inner)
+/* An MX tensor in memory (runtime.md, numerics.md §6), as the formats library stores
+ * it: the codes with the block axis padded to 32 and packed along it, then the scales. */
+static SysfmtShape mx_shape(const TensorSet *ts, int i)
 {
-	const Tensor *t = ts->t[i];
-	*outer = *inner = 1;
-	for (int d = 0; d < t->rank; d++) {
-		if (d < t->block_axis)
-			*outer *= ts->dims[i][d];
-		else if (d > t->block_axis)
-			*inner *= ts->dims[i][d];
-	}
-	*n = ts->dims[i][t->block_axis];
+	SysfmtShape sh = {ts->t[i]->rank, ts->t[i]->block_axis, {0}};
+	for (int d = 0; d < sh.rank; d++)
+		sh.dims[d] = (size_t)ts->dims[i][d];
+	return sh;
 }
 
 size_t inputs_bytes(const TensorSet *ts, int i)
 {
 	if (!type_is_mx(ts->t[i]->type))
 		return (size_t)type_bits(ts->t[i]->type) / 8 * (size_t)ts->len[i];
-	int64_t outer, n, inner, nb;
-	mx_layout(ts, i, &outer, &n, &inner);
-	nb = (n + SYSFMT_MX_BLOCK - 1) / SYSFMT_MX_BLOCK;
-	return (size_t)(outer * inner * nb * (SYSFMT_MX_BLOCK + 1));
+	SysfmtShape sh = mx_shape(ts, i);
+	size_t codes = 0, scales = 0;
+	sysfmt_mx_sizes(format_of(ts->t[i]->type), &sh, NULL, &codes, &scales);
+	return codes + scales;
 }
 
 static void encode_elem(Type t, double v, unsigned char *buf, int64_t k)
@@ -174,36 +168,27 @@ static int32_t encode_dfp(const Tensor *t, const double *v, int64_t n, int16_t *
 	return es;
 }
 
-/* An MX input's blocks quantized again from their values (X * P by inputs_random: the
- * same codes and scales; checked) into mx_layout's places. */
+/* An MX input quantized again from its values (X * P by inputs_random: the same codes
+ * and scales; checked). */
 static void encode_mx(const TensorSet *ts, int i, uint8_t *buf)
 {
 	const Tensor *t = ts->t[i];
 	SysfmtFormat f = format_of(t->type);
+	SysfmtShape sh = mx_shape(ts, i);
 	SysfmtOptions opt = SYSFMT_OPTIONS_INIT;
 	opt.scale_rule = t->scale_ceil ? SYSFMT_SCALE_CEIL : SYSFMT_SCALE_OCP;
-	int64_t outer, n, inner, nb;
-	mx_layout(ts, i, &outer, &n, &inner);
-	nb = (n + SYSFMT_MX_BLOCK - 1) / SYSFMT_MX_BLOCK;
-	uint8_t *scales = buf + outer * nb * SYSFMT_MX_BLOCK * inner;
-	memset(buf, 0, (size_t)(outer * nb * SYSFMT_MX_BLOCK * inner));
-	const double *data = ts->data[i];
-	for (int64_t o = 0; o < outer; o++)
-		for (int64_t b = 0; b < nb; b++)
-			for (int64_t in = 0; in < inner; in++) {
-				int64_t b0 = b * SYSFMT_MX_BLOCK, m = n - b0 < SYSFMT_MX_BLOCK ? n - b0 : SYSFMT_MX_BLOCK;
-				float v[SYSFMT_MX_BLOCK], back[SYSFMT_MX_BLOCK];
-				uint8_t codes[SYSFMT_MX_BLOCK], scale;
-				for (int64_t k = 0; k < m; k++)
-					v[k] = (float)data[(o * n + b0 + k) * inner + in];
-				sysfmt_mx_quantize_block(f, v, (size_t)m, &opt, &scale, codes);
-				sysfmt_mx_dequantize_block(f, scale, codes, (size_t)m, back);
-				if (memcmp(v, back, sizeof(float) * (size_t)m))
-					sysc_bug("MX tensor '%s': its values are not a block's codes", t->name);
-				for (int64_t k = 0; k < m; k++)
-					buf[(o * nb * SYSFMT_MX_BLOCK + b0 + k) * inner + in] = codes[k];
-				scales[(o * nb + b) * inner + in] = scale;
-			}
+	size_t n = (size_t)ts->len[i], codes = 0;
+	sysfmt_mx_sizes(f, &sh, &opt, &codes, NULL);
+	float *x = malloc(sizeof(float) * n + 1), *back = malloc(sizeof(float) * n + 1);
+	if (!x || !back)
+		sysc_bug("out of memory");
+	for (size_t k = 0; k < n; k++)
+		x[k] = (float)ts->data[i][k];
+	if (sysfmt_mx_quantize(f, &sh, x, buf, buf + codes, &opt) != SYSFMT_OK ||
+	    sysfmt_mx_dequantize(f, &sh, buf, buf + codes, back, &opt) != SYSFMT_OK || memcmp(x, back, sizeof(float) * n))
+		sysc_bug("MX tensor '%s': its values are not its blocks' codes", t->name);
+	free(x);
+	free(back);
 }
 
 int32_t inputs_encode(const TensorSet *ts, int i, void *buf)
