@@ -36,7 +36,7 @@ static LLVMTypeRef shaped(LLVMValueRef x, LLVMTypeRef e)
 #define EQ(x, c) LLVMBuildICmp(b, LLVMIntEQ, x, k32(x, c), "")
 #define SEL(c, x, y) LLVMBuildSelect(b, c, x, y, "")
 
-/* FP16 and FP8 codes (i16, i8) to f32: normals rebiased, subnormals m * 2^(1-bias-M)
+/* FP16, FP8, FP6 and FP4 codes (i16, i8; FP6 and FP4 in the low bits) to f32: normals rebiased, subnormals m * 2^(1-bias-M)
  * (exact), Inf and NaN as the formats library decodes them. */
 static LLVMValueRef decode_float(LLVMBuilderRef b, LLVMValueRef code, int bits, int ebits, int mbits)
 {
@@ -55,9 +55,9 @@ static LLVMValueRef decode_float(LLVMBuilderRef b, LLVMValueRef code, int bits, 
 	if (bits == 16 || ebits == 5) { /* FP16, E5M2: Inf, or a quiet NaN (FP16 keeps its payload) */
 		LLVMValueRef nan = bits == 16 ? OR(k32(c, 0x7FC00000), mm) : k32(c, 0x7FC00000);
 		v = SEL(EQ(e, emax), SEL(EQ(m, 0), k32(c, 0x7F800000), nan), v);
-	} else { /* E4M3: no Inf, one NaN code per sign */
+	} else if (bits == 8) { /* E4M3: no Inf, one NaN code per sign */
 		v = SEL(EQ(AND(c, 0x7F), 0x7F), k32(c, 0x7FC00000), v);
-	}
+	} /* FP6 and FP4: every code a number */
 	return LLVMBuildBitCast(b, OR(v, sign), f32, "");
 }
 
@@ -78,6 +78,12 @@ LLVMValueRef lg_decode(LLVMBuilderRef b, Type t, LLVMValueRef code)
 	case TY_FP8E5M2:
 	case TY_MXFP8E5M2:
 		return decode_float(b, code, 8, 5, 2);
+	case TY_MXFP6E3M2:
+		return decode_float(b, code, 6, 3, 2);
+	case TY_MXFP6E2M3:
+		return decode_float(b, code, 6, 2, 3);
+	case TY_MXFP4E2M1:
+		return decode_float(b, code, 4, 2, 1);
 	case TY_MXINT8: { /* int8 * 2^-6 */
 		LLVMTypeRef f32 = shaped(code, LLVMFloatTypeInContext(ctx));
 		LLVMValueRef s = LLVMBuildBitCast(b, k32(LLVMBuildZExt(b, code, shaped(code, LLVMInt32TypeInContext(ctx)), ""),

@@ -410,13 +410,11 @@ SysrtStatus rt_desc_shape(const RtDesc *d, int t, const int64_t *sizes, int64_t 
   char sz[512];
   size_t elem = sysrt_type_size(ti->type);
   int mx = d->block_axis[t];
-  if (elem == 0 && ti->type != SYSRT_MXFP8_E4M3 && ti->type != SYSRT_MXFP8_E5M2 &&
-      ti->type != SYSRT_MXINT8) {
-    snprintf(err, errsize, "tensor '%s' has element type %s; MX tensors of 6 and 4 bits are not "
-             "supported by this runtime yet", ti->name, sysrt_type_name(ti->type));
-    return SYSRT_ERR_UNSUPPORTED;
-  }
-  /* MX: a byte per element, the block axis padded to 32, then a byte per block */
+  /* MX: the codes, the block axis padded to 32 and packed along it (bits per code: FP6 6,
+     FP4 4, else 8), then a byte per block */
+  size_t bits = ti->type == SYSRT_MXFP4_E2M1                                    ? 4
+                : ti->type == SYSRT_MXFP6_E3M2 || ti->type == SYSRT_MXFP6_E2M3 ? 6
+                                                                               : 8;
   int np = d->info.nsizes + 1;
   size_t total = elem ? elem : 1, blocks = 1;
   for (int k = 0; k < ti->rank; k++) {
@@ -454,6 +452,8 @@ SysrtStatus rt_desc_shape(const RtDesc *d, int t, const int64_t *sizes, int64_t 
       return SYSRT_ERR_INVALID_ARGUMENT;
     }
   }
+  if (mx >= 0)
+    total = total / 8 * bits; /* the padded axis is a multiple of 32 codes */
   if (mx >= 0 && __builtin_add_overflow(total, blocks, &total)) {
     rt_desc_format_sizes(d, sizes, sz, sizeof sz);
     snprintf(err, errsize, "tensor '%s' %s needs more bytes than fit in size_t for %s", ti->name,

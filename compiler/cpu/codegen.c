@@ -68,7 +68,7 @@ typedef struct {
 	LLVMValueRef tscale[MAXT]; /* i16 tensors: 2^Es, their codes' scale (f64) */
 	/* MX tensors: where their scales start, and the scales' strides (the block axis
 	 * divided by 32); their codes' strides (tstride) have that axis padded to 32 */
-	LLVMValueRef mxscales[MAXT], mxstride[MAXT][8];
+	LLVMValueRef mxscales[MAXT], mxstride[MAXT][8], tdim[MAXT][8];
 	int mxaxis[MAXT], trank[MAXT];
 	LLVMValueRef fp8_table[2]; /* decoded values of the 256 E4M3 and E5M2 codes */
 	LLVMValueRef tlen[MAXT];
@@ -319,6 +319,10 @@ static Val widen_as(Cg *g, Type t, Val x)
 		LLVMValueRef sh = x.vec ? splat(g, LLVMConstInt(g->i32, 16, false)) : LLVMConstInt(g->i32, 16, false);
 		return (Val){LLVMBuildBitCast(g->b, LLVMBuildShl(g->b, w, sh, ""), f, ""), x.vec};
 	}
+	case TY_MXFP6E3M2:
+	case TY_MXFP6E2M3:
+	case TY_MXFP4E2M1: /* codes in the low bits (packed_code) */
+		return (Val){lg_decode(g->b, t, x.v), x.vec};
 	case TY_MXINT8: /* an element of an MX block before its scale: int8 * 2^-6 */
 		return (Val){LLVMBuildFMul(g->b, LLVMBuildSIToFP(g->b, x.v, f, ""),
 		                           x.vec ? splat(g, LLVMConstReal(g->f32, 0x1p-6)) : LLVMConstReal(g->f32, 0x1p-6), ""),
@@ -405,6 +409,18 @@ static LLVMValueRef panel_slice(Cg *g)
 	return LLVMBuildMul(g->b, o, ci64(g, g->lp->nrows), "");
 }
 
+/* base[off] as bytes (a scalar offset: one load, at 0 where no lane reads) */
+static Val load_byte(Cg *g, LLVMValueRef base, Val off, Val mask)
+{
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
+	if (off.vec)
+		return (Val){gather(g, LLVMBuildGEP2(g->b, i8, base, &off.v, 1, ""), as_vec(g, mask), vec_of(g, i8)), true};
+	LLVMValueRef o = off.v;
+	if (!is_true(mask))
+		o = LLVMBuildSelect(g->b, mask.vec ? any_lane(g, mask.v) : mask.v, o, ci64(g, 0), "");
+	return (Val){LLVMBuildLoad2(g->b, i8, LLVMBuildGEP2(g->b, i8, base, &o, 1, ""), ""), false};
+}
+
 /* An MX tensor's element values v times their blocks' scales, from the element's
  * indexes (numerics.md §4: v = X * P, exact but past FP32's range, where it is Inf). */
 static Val scaled(Cg *g, int ti, Val v, const Val *idx, Val mask)
@@ -418,18 +434,37 @@ static Val scaled(Cg *g, int ti, Val v, const Val *idx, Val mask)
 			x = bin(g, LLVMBuildAShr, x, (Val){ci64(g, 5), false});
 		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, x, (Val){g->mxstride[ti][d], false}));
 	}
-	LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
-	LLVMValueRef s;
-	if (!off.vec) {
-		LLVMValueRef o = off.v;
-		if (!is_true(mask))
-			o = LLVMBuildSelect(g->b, mask.vec ? any_lane(g, mask.v) : mask.v, o, ci64(g, 0), "");
-		s = LLVMBuildLoad2(g->b, i8, LLVMBuildGEP2(g->b, i8, g->mxscales[ti], &o, 1, ""), "scale");
-	} else {
-		LLVMValueRef ptrs = LLVMBuildGEP2(g->b, i8, g->mxscales[ti], &off.v, 1, "");
-		s = gather(g, ptrs, as_vec(g, mask), vec_of(g, i8));
+	Val s = load_byte(g, g->mxscales[ti], off, mask);
+	return bin(g, LLVMBuildFMul, v, (Val){lg_decode_e8m0(g->b, s.v), s.vec});
+}
+
+/* The code (i8) of an MX element of 6 or 4 bits, packed along the block axis
+ * (numerics.md §6): FP4 two to a byte, the low nibble first; FP6 four in 3 bytes, a
+ * little-endian word c0 | c1 << 6 | c2 << 12 | c3 << 18. The bytes of a word lie along
+ * the axis (tstride[axis] apart). */
+static Val packed_code(Cg *g, int ti, const Val *idx, Val mask)
+{
+	int ax = g->mxaxis[ti], fp4 = type_bits(g->ttype[ti]) == 4;
+	Val k = idx[ax], c = {ci64(g, 0), false};
+	Val off = {ci64(g, 0), false};
+	for (int d = 0; d < g->trank[ti]; d++) {
+		Val x = idx[d];
+		if (d == ax) /* the byte (FP4) or the word's first byte (FP6) */
+			x = fp4 ? bin(g, LLVMBuildAShr, k, (Val){ci64(g, 1), false})
+			        : bin(g, LLVMBuildMul, bin(g, LLVMBuildAShr, k, (Val){ci64(g, 2), false}), (Val){ci64(g, 3), false});
+		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, x, (Val){g->tstride[ti][d], false}));
 	}
-	return bin(g, LLVMBuildFMul, v, (Val){lg_decode_e8m0(g->b, s), off.vec});
+	for (int b = 0; b < (fp4 ? 1 : 3); b++) {
+		Val at = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, (Val){ci64(g, b), false}, (Val){g->tstride[ti][ax], false}));
+		Val byte = load_byte(g, g->tensor[ti], at, mask);
+		LLVMValueRef w = LLVMBuildZExt(g->b, byte.v, byte.vec ? vec_of(g, g->i64) : g->i64, "");
+		c = bin(g, LLVMBuildOr, c, bin(g, LLVMBuildShl, (Val){w, byte.vec}, (Val){ci64(g, 8 * b), false}));
+	}
+	Val sh = fp4 ? bin(g, LLVMBuildMul, bin(g, LLVMBuildAnd, k, (Val){ci64(g, 1), false}), (Val){ci64(g, 4), false})
+	             : bin(g, LLVMBuildMul, bin(g, LLVMBuildAnd, k, (Val){ci64(g, 3), false}), (Val){ci64(g, 6), false});
+	c = bin(g, LLVMBuildAnd, bin(g, LLVMBuildLShr, c, sh), (Val){ci64(g, fp4 ? 0xF : 0x3F), false});
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
+	return (Val){LLVMBuildTrunc(g->b, c.v, c.vec ? vec_of(g, i8) : i8, ""), c.vec};
 }
 
 static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
@@ -451,6 +486,8 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 		idx[d] = cg_expr(g, a, pt, mask);
 		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, idx[d], (Val){g->tstride[ti][d], false}));
 	}
+	if (type_is_mx(g->ttype[ti]) && type_bits(g->ttype[ti]) < 8)
+		return scaled(g, ti, widen(g, ti, packed_code(g, ti, idx, mask)), idx, mask);
 	if (!off.vec) {
 		/* one element for every lane: load it once, at a safe offset when no lane reads */
 		LLVMValueRef o = off.v;
@@ -939,13 +976,23 @@ static void fill_step(void *arg)
 			}
 			LLVMValueRef in = LLVMBuildAnd(g->b, LLVMBuildICmp(g->b, LLVMIntSGE, off.v, ci64(g, 0), ""),
 			                               LLVMBuildICmp(g->b, LLVMIntSLT, off.v, tlen[ti], ""), "");
-			LLVMValueRef o = LLVMBuildSelect(g->b, in, off.v, ci64(g, 0), "");
-			LLVMValueRef v = LLVMBuildLoad2(g->b, elem_type(g, ti), LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, ""), "");
-			in_group(g, v);
-			v = scaled(g, ti, widen(g, ti, (Val){v, false}), idx, (Val){in, false}).v;
-			v = LLVMBuildSelect(g->b, in, v, LLVMConstReal(g->f32, 0), "");
+			Val v;
+			if (type_is_mx(g->ttype[ti]) && type_bits(g->ttype[ti]) < 8) {
+				/* packed: the offset is not the element's; its indexes lie in the tensor */
+				in = ci1(g, true);
+				for (int k = 0; k < d; k++)
+					in = LLVMBuildAnd(g->b, in, LLVMBuildICmp(g->b, LLVMIntULT, idx[k].v, g->tdim[ti][k], ""), "");
+				v = widen(g, ti, packed_code(g, ti, idx, (Val){in, false}));
+			} else {
+				LLVMValueRef o = LLVMBuildSelect(g->b, in, off.v, ci64(g, 0), "");
+				LLVMValueRef l = LLVMBuildLoad2(g->b, elem_type(g, ti), LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, ""), "");
+				in_group(g, l);
+				v = widen(g, ti, (Val){l, false});
+			}
+			v = scaled(g, ti, v, idx, (Val){in, false});
+			LLVMValueRef val = LLVMBuildSelect(g->b, in, v.v, LLVMConstReal(g->f32, 0), "");
 			LLVMValueRef at = LLVMBuildAdd(g->b, base, ci64(g, r), "");
-			in_group(g, LLVMBuildStore(g->b, v, LLVMBuildGEP2(g->b, g->f32, g->pk[i].panel, &at, 1, "")));
+			in_group(g, LLVMBuildStore(g->b, val, LLVMBuildGEP2(g->b, g->f32, g->pk[i].panel, &at, 1, "")));
 		}
 	}
 }
@@ -1254,12 +1301,12 @@ static void emit_run(Cg *g, const char *sym)
 		g->trank[ti] = t->rank;
 		g->mxaxis[ti] = type_is_mx(t->type) ? t->block_axis : -1;
 		for (int k = t->rank - 1; k >= 0; k--) {
-			LLVMValueRef ext = lg_affine(&g->lf, aff_of_expr(dims[k], u->k));
+			LLVMValueRef ext = g->tdim[ti][k] = lg_affine(&g->lf, aff_of_expr(dims[k], u->k));
 			g->tstride[ti][k] = s;
 			g->mxstride[ti][k] = ss;
-			if (k == g->mxaxis[ti]) { /* MX: 32 codes a block, one scale */
+			if (k == g->mxaxis[ti]) { /* MX: 32 codes a block (4 bytes per 8 bits of a code), one scale */
 				LLVMValueRef nb = LLVMBuildAShr(g->b, LLVMBuildAdd(g->b, ext, ci64(g, 31), ""), ci64(g, 5), "");
-				s = LLVMBuildMul(g->b, s, LLVMBuildShl(g->b, nb, ci64(g, 5), ""), "");
+				s = LLVMBuildMul(g->b, s, LLVMBuildMul(g->b, nb, ci64(g, 4 * type_bits(t->type)), ""), "");
 				ss = LLVMBuildMul(g->b, ss, nb, "");
 			} else {
 				s = LLVMBuildMul(g->b, s, ext, "");

@@ -31,13 +31,12 @@ static const LoopProg *prepare(Arena *a, Diag *d, Mapping *m, const char *specia
 		fprintf(stderr, "sysc: error: --specialize: %s\n", err);
 		return NULL;
 	}
-	/* element types: inputs f32, f16, bf16, FP8, i16 or 8-bit MX; outputs and arithmetic
+	/* element types: inputs f32, f16, bf16, FP8, i16 or MX; outputs and arithmetic
 	 * f32, f16 or bf16; recurrences of i16 and MX only copy (sema), so they hold f32 values */
 	const char *bad = NULL;
 	for (Tensor *t = m->kernel->tensors; t && !bad; t = t->next) {
 		bool in_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16 || t->type == TY_FP8E4M3 ||
-		             t->type == TY_FP8E5M2 || t->type == TY_I16 || t->type == TY_MXFP8E4M3 ||
-		             t->type == TY_MXFP8E5M2 || t->type == TY_MXINT8;
+		             t->type == TY_FP8E5M2 || t->type == TY_I16 || type_is_mx(t->type);
 		bool out_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16;
 		if (t->dir == TENSOR_IN ? !in_ok : !out_ok)
 			bad = arena_printf(a, "%s tensor '%s' is %s", t->dir == TENSOR_IN ? "input" : "output", t->name,
@@ -50,8 +49,7 @@ static const LoopProg *prepare(Arena *a, Diag *d, Mapping *m, const char *specia
 	}
 	if (bad) {
 		fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s "
-		                "(it takes f32, f16, bf16, FP8, i16, MXFP8 and MXINT8 inputs, and computes in f32, f16 "
-		                "or bf16)\n",
+		                "(it takes f32, f16, bf16, FP8, i16 and MX inputs, and computes in f32, f16 or bf16)\n",
 		        m->name, m->kernel->name, bad);
 		return NULL;
 	}

@@ -294,8 +294,16 @@ static LLVMValueRef to_float(GpuCg *g, LLVMValueRef x)
  * quadratic in them). */
 static LLVMValueRef staged_load(GpuCg *g, const Expr *e);
 
-/* An MX element's value v times its block's scale, from the element's indexes (at
- * offset 0 where the mask is off, as load_masked). */
+/* base[off] as a byte, at offset 0 where the mask is off */
+static LLVMValueRef load_byte(GpuCg *g, LLVMValueRef base, LLVMValueRef off, LLVMValueRef mask)
+{
+	if (!is_true(mask))
+		off = LLVMBuildSelect(g->b, mask, off, cix(g, 0), "");
+	LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
+	return LLVMBuildLoad2(g->b, i8, LLVMBuildGEP2(g->b, i8, base, &off, 1, ""), "");
+}
+
+/* An MX element's value v times its block's scale, from the element's indexes. */
 static LLVMValueRef scaled(GpuCg *g, int ti, LLVMValueRef v, const LLVMValueRef *idx, LLVMValueRef mask)
 {
 	if (!type_is_mx(g->ttype[ti]))
@@ -305,11 +313,31 @@ static LLVMValueRef scaled(GpuCg *g, int ti, LLVMValueRef v, const LLVMValueRef 
 		LLVMValueRef x = d == g->mxaxis[ti] ? LLVMBuildAShr(g->b, idx[d], cix(g, 5), "") : idx[d];
 		off = add(g, off, mul(g, x, g->mxstride[ti][d]));
 	}
-	if (!is_true(mask))
-		off = LLVMBuildSelect(g->b, mask, off, cix(g, 0), "");
-	LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
-	LLVMValueRef s = LLVMBuildLoad2(g->b, i8, LLVMBuildGEP2(g->b, i8, g->mxscales[ti], &off, 1, ""), "scale");
-	return LLVMBuildFMul(g->b, v, lg_decode_e8m0(g->b, s), "");
+	return LLVMBuildFMul(g->b, v, lg_decode_e8m0(g->b, load_byte(g, g->mxscales[ti], off, mask)), "");
+}
+
+/* The value (before its scale) of an MX element of 6 or 4 bits, packed along the block
+ * axis as on the host (cpu/codegen.c's packed_code): FP4 two to a byte, the low nibble
+ * first; FP6 four in a little-endian word of 3 bytes, tstride[axis] apart. */
+static LLVMValueRef packed(GpuCg *g, int ti, const LLVMValueRef *idx, LLVMValueRef mask)
+{
+	int ax = g->mxaxis[ti], fp4 = type_bits(g->ttype[ti]) == 4;
+	LLVMValueRef k = idx[ax], off = cix(g, 0), w = LLVMConstInt(g->i32, 0, false);
+	for (int d = 0; d < g->trank[ti]; d++) {
+		LLVMValueRef x = d != ax ? idx[d]
+		                 : fp4   ? LLVMBuildAShr(g->b, k, cix(g, 1), "")
+		                         : mul(g, LLVMBuildAShr(g->b, k, cix(g, 2), ""), cix(g, 3));
+		off = add(g, off, mul(g, x, g->tstride[ti][d]));
+	}
+	for (int b = 0; b < (fp4 ? 1 : 3); b++) {
+		LLVMValueRef byte = load_byte(g, g->tensor[ti], add(g, off, mul(g, cix(g, b), g->tstride[ti][ax])), mask);
+		LLVMValueRef z = LLVMBuildZExt(g->b, byte, g->i32, "");
+		w = LLVMBuildOr(g->b, w, LLVMBuildShl(g->b, z, LLVMConstInt(g->i32, 8 * (unsigned)b, false), ""), "");
+	}
+	LLVMValueRef lane = LLVMBuildTrunc(g->b, LLVMBuildAnd(g->b, k, cix(g, fp4 ? 1 : 3), ""), g->i32, "");
+	LLVMValueRef sh = LLVMBuildMul(g->b, lane, LLVMConstInt(g->i32, fp4 ? 4 : 6, false), "");
+	LLVMValueRef c = LLVMBuildAnd(g->b, LLVMBuildLShr(g->b, w, sh, ""), LLVMConstInt(g->i32, fp4 ? 0xF : 0x3F, false), "");
+	return lg_decode(g->b, g->ttype[ti], LLVMBuildTrunc(g->b, c, LLVMInt8TypeInContext(g->ctx), ""));
 }
 
 static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueRef mask)
@@ -342,6 +370,10 @@ static LLVMValueRef cg_load(GpuCg *g, const Expr *e, const Point *pt, LLVMValueR
 		LLVMValueRef args[2] = {off, g->tlast[ti]};
 		off = gpu_intrinsic(g, "llvm.umin", &g->ix, 1, args, 2);
 		mask = ci1(g, true);
+	}
+	if (type_is_mx(g->ttype[ti]) && type_bits(g->ttype[ti]) < 8) {
+		LLVMValueRef in = clamp ? ci1(g, true) : mask, v = scaled(g, ti, packed(g, ti, idx, in), idx, in);
+		return is_true(mask) ? v : LLVMBuildSelect(g->b, mask, v, fzero(g), "");
 	}
 	if (!clamp)
 		return scaled(g, ti, load_masked(g, g->ttype[ti], g->texp[ti], g->tensor[ti], off, mask, e->name), idx, mask);
@@ -1474,9 +1506,9 @@ static void emit_kernel(GpuCg *g, const char *sym)
 			g->tstride[ti][k] = s;
 			g->mxstride[ti][k] = ss;
 			g->tdim[ti][k] = lg_affine(&g->lf, aff_of_expr(dims[k], u->k));
-			if (k == g->mxaxis[ti]) { /* MX: 32 codes a block, one scale */
+			if (k == g->mxaxis[ti]) { /* MX: 32 codes a block (4 bytes per 8 bits of a code), one scale */
 				LLVMValueRef nb = LLVMBuildLShr(g->b, add(g, g->tdim[ti][k], cix(g, 31)), cix(g, 5), "");
-				s = mul(g, s, LLVMBuildShl(g->b, nb, cix(g, 5), ""));
+				s = mul(g, s, mul(g, nb, cix(g, 4 * type_bits(t->type))));
 				ss = mul(g, ss, nb);
 			} else {
 				s = mul(g, s, g->tdim[ti][k]);

@@ -21,8 +21,7 @@
 static bool gpu_type_ok(Type t, bool input)
 {
 	return t == TY_F32 || t == TY_F16 || t == TY_BF16 ||
-	       (input && (t == TY_FP8E4M3 || t == TY_FP8E5M2 || t == TY_I16 || t == TY_MXFP8E4M3 || t == TY_MXFP8E5M2 ||
-	                  t == TY_MXINT8));
+	       (input && (t == TY_FP8E4M3 || t == TY_FP8E5M2 || t == TY_I16 || type_is_mx(t)));
 }
 
 const GpuTarget *gpu_target_named(const char *name)
@@ -88,8 +87,8 @@ LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 			why = gpu_layout(lp, tg, o, &lay);
 		for (Tensor *t = m->kernel->tensors; t && !why; t = t->next)
 			if (!gpu_type_ok(t->type, t->dir == TENSOR_IN))
-				why = arena_printf(a, "%s tensor '%s' is %s (it takes f32, f16, bf16, FP8, i16, MXFP8 and MXINT8 "
-				                   "inputs and f32, f16 and bf16 outputs)",
+				why = arena_printf(a, "%s tensor '%s' is %s (it takes f32, f16, bf16, FP8, i16 and MX inputs and "
+				                   "f32, f16 and bf16 outputs)",
 				                   t->dir == TENSOR_IN ? "input" : "output", t->name, type_name(t->type));
 		for (int v = 0; lp && v < lp->u->nvars && !why; v++)
 			if (!lp->dead[v] && !gpu_type_ok(lp->u->vars[v].type,

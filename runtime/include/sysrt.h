@@ -88,7 +88,7 @@ typedef enum SysrtType {
   SYSRT_FP8_E5M2,   /* "fp8e5m2" 1 byte */
   SYSRT_MXFP8_E4M3, /* "mxfp8e4m3": MX: codes, then scales (docs/runtime.md) */
   SYSRT_MXFP8_E5M2, /* "mxfp8e5m2" */
-  SYSRT_MXFP6_E3M2, /* "mxfp6e3m2": 6 and 4 bits: described, not launched yet */
+  SYSRT_MXFP6_E3M2, /* "mxfp6e3m2" */
   SYSRT_MXFP6_E2M3, /* "mxfp6e2m3" */
   SYSRT_MXFP4_E2M1, /* "mxfp4e2m1" */
   SYSRT_MXINT8,     /* "mxint8" */
@@ -300,7 +300,7 @@ typedef struct SysrtKernelInfo {
 SYSRT_API SysrtStatus sysrt_kernel_info(const SysrtKernel *k, SysrtKernelInfo *out);
 /* The extents (dims, `rank` entries; may be NULL) and the bytes (may be NULL) of tensor
    `tensor` for these sizes. Sizes < 1, extents < 1 or overflow: SYSRT_ERR_INVALID_ARGUMENT;
-   MX tensors of 6 and 4 bits: SYSRT_ERR_UNSUPPORTED. */
+   MX tensors: the codes and the scales (docs/runtime.md). */
 SYSRT_API SysrtStatus sysrt_kernel_tensor_shape(const SysrtKernel *k, int tensor,
                                                 const int64_t *sizes, int nsizes,
                                                 int64_t *dims, size_t *bytes);

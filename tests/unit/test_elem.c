@@ -1,7 +1,7 @@
 /*
  * test_elem.c: the element conversions the GPU kernels are built with (llvmelem.c), run
  * through LLVM's JIT on this machine, against the formats library bit for bit: every
- * FP16, BF16, E4M3, E5M2 and 8-bit MX element code and every E8M0 scale decoded, as
+ * FP16, BF16, E4M3, E5M2 and MX element code and every E8M0 scale decoded, as
  * scalars and as vectors; FP32 encoded to FP16 and BF16 at every value near their edges
  * (subnormals, ties, overflow, NaN payloads) and at a million patterns spread over all
  * 2^32; every i16 (dynamic fixed point) code at exponents from -1000 to 1000, where
@@ -20,8 +20,9 @@
 
 /* decoded against the formats library; the MX element types decode as their elements
  * (the block's scale apart), MXINT8 as int8 * 2^-6 */
-static const Type types[7] = {TY_F16, TY_BF16, TY_FP8E4M3, TY_FP8E5M2, TY_MXFP8E4M3, TY_MXFP8E5M2, TY_MXINT8};
-enum { NTYPES = 7 };
+static const Type types[] = {TY_F16,       TY_BF16,      TY_FP8E4M3,   TY_FP8E5M2, TY_MXFP8E4M3,
+                             TY_MXFP8E5M2, TY_MXFP6E3M2, TY_MXFP6E2M3, TY_MXFP4E2M1, TY_MXINT8};
+enum { NTYPES = sizeof types / sizeof types[0] };
 
 /* decode_K(i32) -> f32; decode4_K(const uint32_t in[4], float out[4]) as one <4 x i32>;
  * encode_K(f32) -> i32 */
@@ -80,7 +81,8 @@ static float reference_decode(int k, uint32_t c)
 		return sysfmt_f16_to_f32((uint16_t)c);
 	if (k == 1)
 		return sysfmt_bf16_to_f32((uint16_t)c);
-	static const SysfmtFormat fmt[NTYPES] = {0, 0, SYSFMT_FP8_E4M3, SYSFMT_FP8_E5M2, SYSFMT_FP8_E4M3, SYSFMT_FP8_E5M2, SYSFMT_INT8};
+	static const SysfmtFormat fmt[NTYPES] = {0, 0, SYSFMT_FP8_E4M3, SYSFMT_FP8_E5M2, SYSFMT_FP8_E4M3, SYSFMT_FP8_E5M2,
+	                                         SYSFMT_FP6_E3M2, SYSFMT_FP6_E2M3, SYSFMT_FP4_E2M1, SYSFMT_INT8};
 	sysfmt_decode(fmt[k], c, &f);
 	return f;
 }
@@ -126,7 +128,7 @@ int main(void)
 		CHECK(!LLVMOrcLLJITLookup(jit, &a4, name));
 		DecodeFn *dec = (DecodeFn *)(uintptr_t)a1;
 		Decode4Fn *dec4 = (Decode4Fn *)(uintptr_t)a4;
-		uint32_t n = k < 2 ? 0x10000 : 0x100;
+		uint32_t n = k < 2 ? 0x10000 : 1u << (types[k] == TY_MXFP4E2M1 ? 4 : type_bits(types[k]) == 6 ? 6 : 8);
 		int bad = 0;
 		for (uint32_t c = 0; c < n; c += 4) {
 			uint32_t in[4] = {c, c + 1, c + 2, c + 3};
