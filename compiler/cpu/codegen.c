@@ -322,11 +322,8 @@ static Val widen_as(Cg *g, Type t, Val x)
 	case TY_MXFP6E3M2:
 	case TY_MXFP6E2M3:
 	case TY_MXFP4E2M1: /* codes in the low bits (packed_code) */
+	case TY_MXINT8:
 		return (Val){lg_decode(g->b, t, x.v), x.vec};
-	case TY_MXINT8: /* an element of an MX block before its scale: int8 * 2^-6 */
-		return (Val){LLVMBuildFMul(g->b, LLVMBuildSIToFP(g->b, x.v, f, ""),
-		                           x.vec ? splat(g, LLVMConstReal(g->f32, 0x1p-6)) : LLVMConstReal(g->f32, 0x1p-6), ""),
-		             x.vec};
 	case TY_FP8E4M3:
 	case TY_FP8E5M2:
 	case TY_MXFP8E4M3:
