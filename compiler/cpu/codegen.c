@@ -328,15 +328,12 @@ static Val widen_as(Cg *g, Type t, Val x)
 	case TY_FP8E5M2:
 	case TY_MXFP8E4M3:
 	case TY_MXFP8E5M2: {
+		if (x.vec)
+			return (Val){lg_decode(g->b, t, x.v), true};
 		LLVMValueRef table = fp8_table(g, t);
-		LLVMValueRef idx = LLVMBuildZExt(g->b, x.v, x.vec ? vec_of(g, g->i64) : g->i64, "");
+		LLVMValueRef idx = LLVMBuildZExt(g->b, x.v, g->i64, "");
 		LLVMValueRef p = LLVMBuildGEP2(g->b, g->f32, table, &idx, 1, "");
-		if (!x.vec)
-			return (Val){LLVMBuildLoad2(g->b, g->f32, p, ""), false};
-		LLVMValueRef all[64];
-		for (unsigned l = 0; l < g->L; l++)
-			all[l] = ci1(g, true);
-		return (Val){gather(g, p, LLVMConstVector(all, g->L), vec_of(g, g->f32)), true};
+		return (Val){LLVMBuildLoad2(g->b, g->f32, p, ""), false};
 	}
 	default:
 		return x;
@@ -406,10 +403,20 @@ static LLVMValueRef panel_slice(Cg *g)
 	return LLVMBuildMul(g->b, o, ci64(g, g->lp->nrows), "");
 }
 
-/* base[off] as bytes (a scalar offset: one load, at 0 where no lane reads) */
-static Val load_byte(Cg *g, LLVMValueRef base, Val off, Val mask)
+/* base[off] as bytes (a scalar offset: one load, at 0 where no lane reads; contig: the
+ * lanes' offsets are consecutive, one vector load) */
+static Val load_byte(Cg *g, LLVMValueRef base, Val off, Val mask, bool contig)
 {
 	LLVMTypeRef i8 = LLVMInt8TypeInContext(g->ctx);
+	if (off.vec && contig) {
+		LLVMValueRef o = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
+		LLVMValueRef p = LLVMBuildGEP2(g->b, i8, base, &o, 1, "");
+		if (!is_true(mask))
+			return (Val){masked_load(g, p, as_vec(g, mask), vec_of(g, i8)), true};
+		LLVMValueRef l = LLVMBuildLoad2(g->b, vec_of(g, i8), p, "");
+		LLVMSetAlignment(l, 1);
+		return (Val){l, true};
+	}
 	if (off.vec)
 		return (Val){gather(g, LLVMBuildGEP2(g->b, i8, base, &off.v, 1, ""), as_vec(g, mask), vec_of(g, i8)), true};
 	LLVMValueRef o = off.v;
@@ -419,8 +426,10 @@ static Val load_byte(Cg *g, LLVMValueRef base, Val off, Val mask)
 }
 
 /* An MX tensor's element values v times their blocks' scales, from the element's
- * indexes (numerics.md §4: v = X * P, exact but past FP32's range, where it is Inf). */
-static Val scaled(Cg *g, int ti, Val v, const Val *idx, Val mask)
+ * indexes (numerics.md §4: v = X * P, exact but past FP32's range, where it is Inf).
+ * contig: the elements are consecutive along the lanes, and so are their scales unless
+ * the lanes run along the block axis. */
+static Val scaled(Cg *g, int ti, Val v, const Val *idx, Val mask, bool contig)
 {
 	if (!type_is_mx(g->ttype[ti]))
 		return v;
@@ -431,15 +440,15 @@ static Val scaled(Cg *g, int ti, Val v, const Val *idx, Val mask)
 			x = bin(g, LLVMBuildAShr, x, (Val){ci64(g, 5), false});
 		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, x, (Val){g->mxstride[ti][d], false}));
 	}
-	Val s = load_byte(g, g->mxscales[ti], off, mask);
+	Val s = load_byte(g, g->mxscales[ti], off, mask, contig && g->mxaxis[ti] != g->trank[ti] - 1);
 	return bin(g, LLVMBuildFMul, v, (Val){lg_decode_e8m0(g->b, s.v), s.vec});
 }
 
 /* The code (i8) of an MX element of 6 or 4 bits, packed along the block axis
  * (numerics.md §6): FP4 two to a byte, the low nibble first; FP6 four in 3 bytes, a
  * little-endian word c0 | c1 << 6 | c2 << 12 | c3 << 18. The bytes of a word lie along
- * the axis (tstride[axis] apart). */
-static Val packed_code(Cg *g, int ti, const Val *idx, Val mask)
+ * the axis (tstride[axis] apart); contig as for scaled(). */
+static Val packed_code(Cg *g, int ti, const Val *idx, Val mask, bool contig)
 {
 	int ax = g->mxaxis[ti], fp4 = type_bits(g->ttype[ti]) == 4;
 	Val k = idx[ax], c = {ci64(g, 0), false};
@@ -453,7 +462,7 @@ static Val packed_code(Cg *g, int ti, const Val *idx, Val mask)
 	}
 	for (int b = 0; b < (fp4 ? 1 : 3); b++) {
 		Val at = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, (Val){ci64(g, b), false}, (Val){g->tstride[ti][ax], false}));
-		Val byte = load_byte(g, g->tensor[ti], at, mask);
+		Val byte = load_byte(g, g->tensor[ti], at, mask, contig && ax != g->trank[ti] - 1);
 		LLVMValueRef w = LLVMBuildZExt(g->b, byte.v, byte.vec ? vec_of(g, g->i64) : g->i64, "");
 		c = bin(g, LLVMBuildOr, c, bin(g, LLVMBuildShl, (Val){w, byte.vec}, (Val){ci64(g, 8 * b), false}));
 	}
@@ -483,8 +492,10 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 		idx[d] = cg_expr(g, a, pt, mask);
 		off = bin(g, LLVMBuildAdd, off, bin(g, LLVMBuildMul, idx[d], (Val){g->tstride[ti][d], false}));
 	}
-	if (type_is_mx(g->ttype[ti]) && type_bits(g->ttype[ti]) < 8)
-		return scaled(g, ti, widen(g, ti, packed_code(g, ti, idx, mask)), idx, mask);
+	if (type_is_mx(g->ttype[ti]) && type_bits(g->ttype[ti]) < 8) {
+		bool contig = off.vec && lower_access(g->lp, e->args) == ACC_CONTIG;
+		return scaled(g, ti, widen(g, ti, packed_code(g, ti, idx, mask, contig)), idx, mask, contig);
+	}
 	if (!off.vec) {
 		/* one element for every lane: load it once, at a safe offset when no lane reads */
 		LLVMValueRef o = off.v;
@@ -493,21 +504,22 @@ static Val cg_load(Cg *g, const Expr *e, const Point *pt, Val mask)
 			o = LLVMBuildSelect(g->b, any, o, ci64(g, 0), "");
 		}
 		LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, "");
-		return scaled(g, ti, widen(g, ti, (Val){LLVMBuildLoad2(g->b, elem_type(g, ti), p, e->name), false}), idx, mask);
+		return scaled(g, ti, widen(g, ti, (Val){LLVMBuildLoad2(g->b, elem_type(g, ti), p, e->name), false}), idx, mask,
+		              false);
 	}
 	if (lower_access(g->lp, e->args) == ACC_CONTIG) {
 		LLVMValueRef o = LLVMBuildExtractElement(g->b, off.v, LLVMConstInt(g->i32, 0, false), "");
 		LLVMValueRef p = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, "");
 		if (!is_true(mask))
 			return scaled(g, ti, widen(g, ti, (Val){masked_load(g, p, as_vec(g, mask), vec_of(g, elem_type(g, ti))), true}),
-			              idx, mask);
+			              idx, mask, true);
 		LLVMValueRef l = LLVMBuildLoad2(g->b, vec_of(g, elem_type(g, ti)), p, e->name);
 		LLVMSetAlignment(l, elem_align(g, ti));
-		return scaled(g, ti, widen(g, ti, (Val){l, true}), idx, mask);
+		return scaled(g, ti, widen(g, ti, (Val){l, true}), idx, mask, true);
 	}
 	LLVMValueRef ptrs = LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &off.v, 1, "");
 	return scaled(g, ti, widen(g, ti, (Val){gather(g, ptrs, as_vec(g, mask), vec_of(g, elem_type(g, ti))), true}), idx,
-	              mask);
+	              mask, false);
 }
 
 static const LoopDep *find_dep(Cg *g, const Expr *ref)
@@ -979,14 +991,14 @@ static void fill_step(void *arg)
 				in = ci1(g, true);
 				for (int k = 0; k < d; k++)
 					in = LLVMBuildAnd(g->b, in, LLVMBuildICmp(g->b, LLVMIntULT, idx[k].v, g->tdim[ti][k], ""), "");
-				v = widen(g, ti, packed_code(g, ti, idx, (Val){in, false}));
+				v = widen(g, ti, packed_code(g, ti, idx, (Val){in, false}, false));
 			} else {
 				LLVMValueRef o = LLVMBuildSelect(g->b, in, off.v, ci64(g, 0), "");
 				LLVMValueRef l = LLVMBuildLoad2(g->b, elem_type(g, ti), LLVMBuildGEP2(g->b, elem_type(g, ti), g->tensor[ti], &o, 1, ""), "");
 				in_group(g, l);
 				v = widen(g, ti, (Val){l, false});
 			}
-			v = scaled(g, ti, v, idx, (Val){in, false});
+			v = scaled(g, ti, v, idx, (Val){in, false}, false);
 			LLVMValueRef val = LLVMBuildSelect(g->b, in, v.v, LLVMConstReal(g->f32, 0), "");
 			LLVMValueRef at = LLVMBuildAdd(g->b, base, ci64(g, r), "");
 			in_group(g, LLVMBuildStore(g->b, val, LLVMBuildGEP2(g->b, g->f32, g->pk[i].panel, &at, 1, "")));
