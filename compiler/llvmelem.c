@@ -1,9 +1,10 @@
 /*
  * llvmelem.c: narrow element codes to f32 values and back, by integer arithmetic on
  * scalars or vectors alike (numerics.md §1, §2 and §7, bit for bit with the formats
- * library): for targets where a half type or a table of FP8 values is no good (the
- * GPUs: SPIR-V for OpenCL needs an extension for half, and a table would be a load
- * from memory per element). The host uses F16C and a table where they are faster.
+ * library), and the MX and DFP16 scalings: for targets where a half type or a table of
+ * FP8 values is no good (the GPUs: SPIR-V for OpenCL needs an extension for half, a
+ * table is a load from memory per element) and for the host's vectors, where it beats
+ * a gather from the table. The host keeps F16C for FP16 and f64 for DFP16.
  */
 #include "llvmgen.h"
 
@@ -29,6 +30,13 @@ static LLVMTypeRef shaped(LLVMValueRef x, LLVMTypeRef e)
 	return LLVMGetTypeKind(t) == LLVMVectorTypeKind ? LLVMVectorType(e, LLVMGetVectorSize(t)) : e;
 }
 
+/* 2^e (a normal power of two) as f32, of x's shape */
+static LLVMValueRef pow2(LLVMBuilderRef b, LLVMValueRef x, int e)
+{
+	LLVMTypeRef f32 = shaped(x, LLVMFloatTypeInContext(LLVMGetTypeContext(LLVMTypeOf(x))));
+	return LLVMBuildBitCast(b, k32(x, (uint32_t)(127 + e) << 23), f32, "");
+}
+
 #define AND(x, c) LLVMBuildAnd(b, x, k32(x, c), "")
 #define OR(x, y) LLVMBuildOr(b, x, y, "")
 #define SHL(x, c) LLVMBuildShl(b, x, k32(x, c), "")
@@ -36,8 +44,9 @@ static LLVMTypeRef shaped(LLVMValueRef x, LLVMTypeRef e)
 #define EQ(x, c) LLVMBuildICmp(b, LLVMIntEQ, x, k32(x, c), "")
 #define SEL(c, x, y) LLVMBuildSelect(b, c, x, y, "")
 
-/* FP16, FP8, FP6 and FP4 codes (i16, i8; FP6 and FP4 in the low bits) to f32: normals rebiased, subnormals m * 2^(1-bias-M)
- * (exact), Inf and NaN as the formats library decodes them. */
+/* FP16, FP8, FP6 and FP4 codes (i16, i8; FP6 and FP4 in the low bits) to f32: normals
+ * rebiased, subnormals m * 2^(1-bias-M) (exact), Inf and NaN as the formats library
+ * decodes them. */
 static LLVMValueRef decode_float(LLVMBuilderRef b, LLVMValueRef code, int bits, int ebits, int mbits)
 {
 	LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(code));
@@ -48,8 +57,7 @@ static LLVMValueRef decode_float(LLVMBuilderRef b, LLVMValueRef code, int bits, 
 	LLVMValueRef e = AND(LSHR(c, mbits), emax), m = AND(c, (1u << mbits) - 1);
 	LLVMValueRef mm = SHL(m, 23 - mbits);
 	LLVMValueRef normal = OR(SHL(LLVMBuildAdd(b, e, k32(e, 127 - bias), ""), 23), mm);
-	/* m * 2^(1 - bias - mbits): the power of two as f32 bits */
-	LLVMValueRef scale = LLVMBuildBitCast(b, k32(c, (uint32_t)(127 + 1 - (int)bias - mbits) << 23), f32, "");
+	LLVMValueRef scale = pow2(b, c, 1 - (int)bias - mbits);
 	LLVMValueRef sub = LLVMBuildBitCast(b, LLVMBuildFMul(b, LLVMBuildUIToFP(b, m, f32, ""), scale, ""), i32, "");
 	LLVMValueRef v = SEL(EQ(e, 0), sub, normal);
 	if (bits == 16 || ebits == 5) { /* FP16, E5M2: Inf, or a quiet NaN (FP16 keeps its payload) */
@@ -85,11 +93,8 @@ LLVMValueRef lg_decode(LLVMBuilderRef b, Type t, LLVMValueRef code)
 	case TY_MXFP4E2M1:
 		return decode_float(b, code, 4, 2, 1);
 	case TY_MXINT8: { /* int8 * 2^-6 */
-		LLVMTypeRef f32 = shaped(code, LLVMFloatTypeInContext(ctx));
-		LLVMValueRef s = LLVMBuildBitCast(b, k32(LLVMBuildZExt(b, code, shaped(code, LLVMInt32TypeInContext(ctx)), ""),
-		                                         121u << 23),
-		                                  f32, "");
-		return LLVMBuildFMul(b, LLVMBuildSIToFP(b, code, f32, ""), s, "");
+		LLVMValueRef c = LLVMBuildSExt(b, code, shaped(code, LLVMInt32TypeInContext(ctx)), "");
+		return LLVMBuildFMul(b, LLVMBuildSIToFP(b, c, shaped(code, LLVMFloatTypeInContext(ctx)), ""), pow2(b, c, -6), "");
 	}
 	default:
 		return code;

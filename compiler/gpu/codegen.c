@@ -233,7 +233,7 @@ static LLVMValueRef load_masked(GpuCg *g, Type t, LLVMValueRef es, LLVMValueRef 
 	LLVMTypeRef st = storage(g, t);
 	LLVMValueRef p = LLVMBuildGEP2(g->b, st, base, &off, 1, "");
 	LLVMValueRef v = LLVMBuildLoad2(g->b, st, p, name);
-	LLVMSetAlignment(v, (unsigned)LLVMGetIntTypeWidth(LLVMTypeOf(v) == g->f32 ? g->i32 : LLVMTypeOf(v)) / 8);
+	LLVMSetAlignment(v, st == g->f32 ? 4 : LLVMGetIntTypeWidth(st) / 8);
 	v = t == TY_I16 ? lg_decode_dfp16(g->b, v, es) : lg_decode(g->b, t, v);
 	if (!is_true(mask))
 		v = LLVMBuildSelect(g->b, mask, v, fzero(g), "");
