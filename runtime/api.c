@@ -1239,7 +1239,8 @@ SysrtStatus sysrt_launch(SysrtKernel *k, SysrtBuffer *const *tensors, int ntenso
   }
   /* the kernel's sizes, then the exponent of each i16 tensor, in tensor order (d->nargs) */
   int64_t args[SYSRT_MAX_SIZES + SYSRT_MAX_TENSORS];
-  memcpy(args, sizes, sizeof *sizes * (size_t)nsizes);
+  if (nsizes)
+    memcpy(args, sizes, sizeof *sizes * (size_t)nsizes);
   int nargs = nsizes;
   for (int t = 0; t < ntensors; t++)
     if (d->tensors[t].type == SYSRT_I16)
