@@ -3,9 +3,11 @@
  * (names, types, ranks, shapes as text, extents for sizes); lines the runtime does not know
  * are skipped; every malformed text is SYSRT_ERR_BAD_DESC with the line and the reason, both
  * from sysrt_module_from_symbols and, for a module with one bad kernel among good ones, from
- * sysrt_kernel_get; and a kernel for another target is SYSRT_ERR_UNSUPPORTED.
+ * sysrt_kernel_get; a kernel for another target is SYSRT_ERR_UNSUPPORTED; and the bytes of
+ * MX tensors are those the formats library lays out.
  */
 #include "rt_test.h"
+#include "sysfmt.h"
 
 static int64_t count_one(const int64_t *sizes) {
   (void)sizes;
@@ -254,6 +256,41 @@ static void test_targets(void) {
            "kernel 'sysk_broken': malformed description: line 3: want 'size NAME'");
 }
 
+/* The bytes of MX tensors (codes packed along the block axis, then scales) against the
+   formats library's sysfmt_mx_sizes, which lays them out: every MX type, random ranks,
+   extents and block axes. */
+static void test_mx_bytes(void) {
+  static const struct {
+    const char *name;
+    SysfmtFormat f;
+  } mx[] = {{"mxfp8e4m3", SYSFMT_MXFP8_E4M3}, {"mxfp8e5m2", SYSFMT_MXFP8_E5M2},
+            {"mxfp6e3m2", SYSFMT_MXFP6_E3M2}, {"mxfp6e2m3", SYSFMT_MXFP6_E2M3},
+            {"mxfp4e2m1", SYSFMT_MXFP4_E2M1}, {"mxint8", SYSFMT_MXINT8}};
+  for (int i = 0; i < 60; i++) {
+    SysfmtShape sh = {1 + (int)(t_rand64() % 3), 0, {0}};
+    sh.axis = (int)(t_rand64() % (uint64_t)sh.rank);
+    char desc[256], *p = desc;
+    int type = (int)(t_rand64() % 6);
+    p += sprintf(p, "sysc-kernel 3\nkernel k\ntensor t in %s %d", mx[type].name, sh.rank);
+    for (int d = 0; d < sh.rank; d++) {
+      sh.dims[d] = 1 + t_rand64() % 100;
+      p += sprintf(p, " %zu", sh.dims[d]);
+    }
+    sprintf(p, "\nblock t %d\n", sh.axis);
+    SysrtKernelSymbols s = {"sysk_mx", count_one, run_nothing, desc};
+    SysrtModule *mod;
+    SysrtKernel *k;
+    size_t bytes = 0, codes = 0, scales = 0;
+    CHECK_OK(ctx, sysrt_module_from_symbols(dev, &s, 1, &mod));
+    CHECK_OK(ctx, sysrt_kernel_get(mod, "sysk_mx", &k));
+    CHECK_OK(ctx, sysrt_kernel_tensor_shape(k, 0, NULL, 0, NULL, &bytes));
+    sysfmt_mx_sizes(mx[type].f, &sh, NULL, &codes, &scales);
+    CHECK(bytes == codes + scales, "%s: %zu bytes, the formats library %zu + %zu", desc, bytes, codes,
+          scales);
+    sysrt_module_destroy(mod);
+  }
+}
+
 int main(void) {
   t_begin("runtime.desc");
   if (sysrt_context_create(NULL, &ctx) || sysrt_device_get(ctx, "host", &dev)) {
@@ -264,6 +301,7 @@ int main(void) {
   test_wellformed();
   test_targets();
   test_specialized();
+  test_mx_bytes();
   sysrt_context_destroy(ctx);
   return t_end();
 }
