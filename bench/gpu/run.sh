@@ -2,7 +2,7 @@
 # bench/gpu/run.sh: the GPU checks and timings in one command, on a machine with a GPU
 # and gcc but no LLVM. `bench/gpu/prepare.sh` (on a machine with sysc built) first
 # writes the modules and the generated parser into bench/gpu/out/; then here:
-#   sh bench/gpu/run.sh [cuda|opencl]      (default cuda)
+#   sh bench/gpu/run.sh [cuda|opencl] [check]      (default cuda; check: the checks only)
 # builds gpu_check (the front end, the interpreter and the runtime with its GPU drivers,
 # from source) and runs every sample mapping at several sizes, odd ones included, bit
 # for bit against the interpreter, then the timings, and on cuda cuBLAS and cuDNN and
@@ -73,6 +73,7 @@ conv2d_batch N=2,K=9,C=3,H=7,W=23,R=2,S=3
 conv3x3 N=3,K=12,C=5,P=8,Q=17
 conv3x3 N=2,K=9,C=3,P=7,Q=37
 END
+[ "$2" = check ] && exit $fail
 
 if [ "$kind" = cuda ] && command -v ptxas >/dev/null; then
   echo "== resource use of the kernels (ptxas -v, sm_90)"
