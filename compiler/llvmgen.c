@@ -274,3 +274,29 @@ bool lg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err)
 	}
 	return true;
 }
+
+/* Element types every backend's codegen takes: f32 in registers, codes in memory. */
+static bool type_taken(Type t, bool input)
+{
+	return t == TY_F32 || t == TY_F16 || t == TY_BF16 ||
+	       (input && (t == TY_FP8E4M3 || t == TY_FP8E5M2 || t == TY_I16 || type_is_mx(t)));
+}
+
+const char *lg_types_refused(Arena *a, const LoopProg *lp)
+{
+	const char *why = NULL;
+	for (const Tensor *t = lp->u->k->tensors; t && !why; t = t->next)
+		if (!type_taken(t->type, t->dir == TENSOR_IN))
+			why = arena_printf(a, "%s tensor '%s' is %s", t->dir == TENSOR_IN ? "input" : "output", t->name,
+			                   type_name(t->type));
+	/* recurrences of i16 and MX only copy them (sema), so they hold f32 values */
+	for (int v = 0; v < lp->u->nvars && !why; v++) {
+		Type t = lp->u->vars[v].type;
+		if (!lp->dead[v] && !type_taken(t, t == TY_I16 || type_is_mx(t)))
+			why = arena_printf(a, "recurrence '%s' computes in %s", lp->u->vars[v].name, type_name(t));
+	}
+	return why ? arena_printf(a, "%s (the backends take f32, f16, bf16, FP8, i16 and MX inputs, and compute and write "
+	                             "f32, f16 and bf16)",
+	                          why)
+	           : NULL;
+}

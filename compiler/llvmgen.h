@@ -83,6 +83,10 @@ LLVMValueRef lg_decode_dfp16(LLVMBuilderRef b, LLVMValueRef code, LLVMValueRef e
 /* MX scales (E8M0 bytes) to f32: 2^(code - 127), NaN for 0xFF (numerics.md §3). */
 LLVMValueRef lg_decode_e8m0(LLVMBuilderRef b, LLVMValueRef code);
 
+/* Why no backend can compile lp's element types yet (a tensor or recurrence, and what
+ * they take), or NULL. */
+const char *lg_types_refused(Arena *a, const LoopProg *lp);
+
 /* Verifies the module, then optimizes it at O3 for tm (any backend's). False with
  * *err on failure. */
 bool lg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);

@@ -31,26 +31,10 @@ static const LoopProg *prepare(Arena *a, Diag *d, Mapping *m, const char *specia
 		fprintf(stderr, "sysc: error: --specialize: %s\n", err);
 		return NULL;
 	}
-	/* element types: inputs f32, f16, bf16, FP8, i16 or MX; outputs and arithmetic
-	 * f32, f16 or bf16; recurrences of i16 and MX only copy (sema), so they hold f32 values */
-	const char *bad = NULL;
-	for (Tensor *t = m->kernel->tensors; t && !bad; t = t->next) {
-		bool in_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16 || t->type == TY_FP8E4M3 ||
-		             t->type == TY_FP8E5M2 || t->type == TY_I16 || type_is_mx(t->type);
-		bool out_ok = t->type == TY_F32 || t->type == TY_F16 || t->type == TY_BF16;
-		if (t->dir == TENSOR_IN ? !in_ok : !out_ok)
-			bad = arena_printf(a, "%s tensor '%s' is %s", t->dir == TENSOR_IN ? "input" : "output", t->name,
-			                   type_name(t->type));
-	}
-	for (int v = 0; v < lp->u->nvars && !bad; v++) {
-		Type t = lp->u->vars[v].type;
-		if (!lp->dead[v] && t != TY_F32 && t != TY_F16 && t != TY_BF16 && t != TY_I16 && !type_is_mx(t))
-			bad = arena_printf(a, "recurrence '%s' computes in %s", lp->u->vars[v].name, type_name(t));
-	}
+	const char *bad = lg_types_refused(a, lp);
 	if (bad) {
-		fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s "
-		                "(it takes f32, f16, bf16, FP8, i16 and MX inputs, and computes in f32, f16 or bf16)\n",
-		        m->name, m->kernel->name, bad);
+		fprintf(stderr, "sysc: error: mapping '%s' of '%s': the host backend cannot compile it yet: %s\n", m->name,
+		        m->kernel->name, bad);
 		return NULL;
 	}
 	return lp;

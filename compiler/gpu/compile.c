@@ -16,14 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Element types the GPU kernels take (codegen.c: f32 in registers, codes in memory;
- * recurrences of i16 only copy, as on the host). */
-static bool gpu_type_ok(Type t, bool input)
-{
-	return t == TY_F32 || t == TY_F16 || t == TY_BF16 ||
-	       (input && (t == TY_FP8E4M3 || t == TY_FP8E5M2 || t == TY_I16 || type_is_mx(t)));
-}
-
 const GpuTarget *gpu_target_named(const char *name)
 {
 	static const GpuTarget *const targets[] = {&ptx_target, &spv_target};
@@ -85,16 +77,8 @@ LLVMModuleRef gpu_compile(Arena *a, Diag *d, Program *p, const char *kernel, con
 		}
 		if (lp)
 			why = gpu_layout(lp, tg, o, &lay);
-		for (Tensor *t = m->kernel->tensors; t && !why; t = t->next)
-			if (!gpu_type_ok(t->type, t->dir == TENSOR_IN))
-				why = arena_printf(a, "%s tensor '%s' is %s (it takes f32, f16, bf16, FP8, i16 and MX inputs and "
-				                   "f32, f16 and bf16 outputs)",
-				                   t->dir == TENSOR_IN ? "input" : "output", t->name, type_name(t->type));
-		for (int v = 0; lp && v < lp->u->nvars && !why; v++)
-			if (!lp->dead[v] && !gpu_type_ok(lp->u->vars[v].type,
-			                                 lp->u->vars[v].type == TY_I16 || type_is_mx(lp->u->vars[v].type)))
-				why = arena_printf(a, "recurrence '%s' computes in %s", lp->u->vars[v].name,
-				                   type_name(lp->u->vars[v].type));
+		if (lp && !why)
+			why = lg_types_refused(a, lp);
 		if (why) {
 			fprintf(stderr, "sysc: error: mapping '%s' of '%s': the %s backend cannot compile it yet: %s\n", m->name,
 			        m->kernel->name, tg->name, why);
