@@ -300,3 +300,28 @@ const char *lg_types_refused(Arena *a, const LoopProg *lp)
 	                          why)
 	           : NULL;
 }
+
+LLVMValueRef lg_tensor_layout(const LgFunc *f, const Tensor *t, LLVMValueRef *dim, LLVMValueRef *stride,
+                              LLVMValueRef *mxstride)
+{
+	const Expr *dims[8];
+	int d = 0;
+	for (const Expr *x = t->dims; x; x = x->next)
+		dims[d++] = x;
+	int ax = type_is_mx(t->type) ? t->block_axis : -1;
+	LLVMValueRef s = lg_i64(f, 1), ss = lg_i64(f, 1);
+	for (int k = t->rank - 1; k >= 0; k--) {
+		dim[k] = lg_affine(f, aff_of_expr(dims[k], f->mp->u->k));
+		stride[k] = s;
+		mxstride[k] = ss;
+		LLVMValueRef e = dim[k];
+		if (k == ax) { /* MX: blocks of 32 codes (4 bytes per 8 bits of a code), a scale each */
+			e = LLVMBuildLShr(f->b, LLVMBuildAdd(f->b, dim[k], lg_i64(f, 31), ""), lg_i64(f, 5), "");
+			s = LLVMBuildMul(f->b, s, LLVMBuildMul(f->b, e, lg_i64(f, 4 * type_bits(t->type)), ""), "");
+		} else {
+			s = LLVMBuildMul(f->b, s, e, "");
+		}
+		ss = LLVMBuildMul(f->b, ss, e, "");
+	}
+	return s;
+}

@@ -83,6 +83,12 @@ LLVMValueRef lg_decode_dfp16(LLVMBuilderRef b, LLVMValueRef code, LLVMValueRef e
 /* MX scales (E8M0 bytes) to f32: 2^(code - 127), NaN for 0xFF (numerics.md §3). */
 LLVMValueRef lg_decode_e8m0(LLVMBuilderRef b, LLVMValueRef code);
 
+/* Tensor t's extents (dim) and row-major strides (stride) in elements, and the number of
+ * them (its length); an MX tensor's in code bytes, its block axis padded to 32 codes and
+ * packed, so that its length is where its scales start, whose strides are mxstride
+ * (runtime.md). Arrays of t->rank. */
+LLVMValueRef lg_tensor_layout(const LgFunc *f, const Tensor *t, LLVMValueRef *dim, LLVMValueRef *stride,
+                              LLVMValueRef *mxstride);
 /* Why no backend can compile lp's element types yet (a tensor or recurrence, and what
  * they take), or NULL. */
 const char *lg_types_refused(Arena *a, const LoopProg *lp);

@@ -1300,31 +1300,11 @@ static void emit_run(Cg *g, const char *sym)
 			LLVMValueRef bits = LLVMBuildShl(g->b, LLVMBuildAdd(g->b, es, ci64(g, 1023), ""), ci64(g, 52), "");
 			g->tscale[ti] = LLVMBuildBitCast(g->b, bits, LLVMDoubleTypeInContext(g->ctx), "");
 		}
-		/* row-major element strides */
-		LLVMValueRef s = ci64(g, 1);
-		Expr *dims[8];
-		int d = 0;
-		for (Expr *x = t->dims; x; x = x->next)
-			dims[d++] = x;
-		LLVMValueRef ss = ci64(g, 1);
 		g->trank[ti] = t->rank;
 		g->mxaxis[ti] = type_is_mx(t->type) ? t->block_axis : -1;
-		for (int k = t->rank - 1; k >= 0; k--) {
-			LLVMValueRef ext = g->tdim[ti][k] = lg_affine(&g->lf, aff_of_expr(dims[k], u->k));
-			g->tstride[ti][k] = s;
-			g->mxstride[ti][k] = ss;
-			if (k == g->mxaxis[ti]) { /* MX: 32 codes a block (4 bytes per 8 bits of a code), one scale */
-				LLVMValueRef nb = LLVMBuildAShr(g->b, LLVMBuildAdd(g->b, ext, ci64(g, 31), ""), ci64(g, 5), "");
-				s = LLVMBuildMul(g->b, s, LLVMBuildMul(g->b, nb, ci64(g, 4 * type_bits(t->type)), ""), "");
-				ss = LLVMBuildMul(g->b, ss, nb, "");
-			} else {
-				s = LLVMBuildMul(g->b, s, ext, "");
-				ss = LLVMBuildMul(g->b, ss, ext, "");
-			}
-		}
-		g->tlen[ti] = s;
+		g->tlen[ti] = lg_tensor_layout(&g->lf, t, g->tdim[ti], g->tstride[ti], g->mxstride[ti]);
 		if (g->mxaxis[ti] >= 0)
-			g->mxscales[ti] = LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), g->tensor[ti], &s, 1, "scales");
+			g->mxscales[ti] = LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), g->tensor[ti], &g->tlen[ti], 1, "scales");
 	}
 	/* the time range of a pass */
 	g->tmin = ci64(g, 0);

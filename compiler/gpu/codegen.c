@@ -1494,31 +1494,12 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	lg_extents(&g->lf);
 	ti = 0;
 	for (const Tensor *t = u->k->tensors; t; t = t->next, ti++) {
-		LLVMValueRef s = cix(g, 1);
-		Expr *dims[8];
-		int d = 0;
-		for (Expr *x = t->dims; x; x = x->next)
-			dims[d++] = x;
-		LLVMValueRef ss = cix(g, 1);
 		g->trank[ti] = t->rank;
 		g->mxaxis[ti] = type_is_mx(t->type) ? t->block_axis : -1;
-		for (int k = t->rank - 1; k >= 0; k--) {
-			g->tstride[ti][k] = s;
-			g->mxstride[ti][k] = ss;
-			g->tdim[ti][k] = lg_affine(&g->lf, aff_of_expr(dims[k], u->k));
-			if (k == g->mxaxis[ti]) { /* MX: 32 codes a block (4 bytes per 8 bits of a code), one scale */
-				LLVMValueRef nb = LLVMBuildLShr(g->b, add(g, g->tdim[ti][k], cix(g, 31)), cix(g, 5), "");
-				s = mul(g, s, mul(g, nb, cix(g, 4 * type_bits(t->type))));
-				ss = mul(g, ss, nb);
-			} else {
-				s = mul(g, s, g->tdim[ti][k]);
-				ss = mul(g, ss, g->tdim[ti][k]);
-			}
-		}
-		g->tlen[ti] = s;
-		g->tlast[ti] = LLVMBuildSub(g->b, s, cix(g, 1), "");
+		g->tlen[ti] = lg_tensor_layout(&g->lf, t, g->tdim[ti], g->tstride[ti], g->mxstride[ti]);
+		g->tlast[ti] = LLVMBuildSub(g->b, g->tlen[ti], cix(g, 1), "");
 		if (g->mxaxis[ti] >= 0)
-			g->mxscales[ti] = LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), g->tensor[ti], &s, 1, "scales");
+			g->mxscales[ti] = LLVMBuildGEP2(g->b, LLVMInt8TypeInContext(g->ctx), g->tensor[ti], &g->tlen[ti], 1, "scales");
 	}
 	/* the time range of a pass */
 	g->tmin = cix(g, 0);
