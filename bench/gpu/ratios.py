@@ -29,7 +29,7 @@ def sysc_key(kernel, s):
         return ("gemm", s["M"])
     if kernel in ("conv2d", "conv2d_batch") and s.get("R") == s.get("S") == 3 and s.get("H") == s.get("W"):
         return ("conv", s.get("N", 1), s["C"], s["K"], s["H"])
-    if kernel == "conv3x3" and s.get("P") == s.get("Q"):
+    if kernel in ("conv3x3", "conv3x3_crsk") and s.get("P") == s.get("Q"):
         return ("conv", s["N"], s["C"], s["K"], s["P"] + 2)
     return None
 
