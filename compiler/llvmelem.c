@@ -116,10 +116,57 @@ static LLVMValueRef shift_rne(LLVMBuilderRef b, LLVMValueRef sig, LLVMValueRef s
 	return LLVMBuildAdd(b, q, LLVMBuildZExt(b, up, LLVMTypeOf(sig), ""), "");
 }
 
+/* f32 to an FP8, FP6 or FP4 code (i8; FP6 and FP4 in the low bits), numerics.md §2's
+ * defaults: RNE once from f32, overflow and Inf saturate to the largest normal (SAT),
+ * zeros and values that round to zero keep their sign, NaN gives nan (no sign). */
+static LLVMValueRef encode_small(LLVMBuilderRef b, LLVMValueRef v, int bits, int ebits, int mbits, uint32_t maxcode,
+                                 uint32_t nan)
+{
+	LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(v));
+	LLVMTypeRef i32 = shaped(v, LLVMInt32TypeInContext(ctx)), i8 = shaped(v, LLVMInt8TypeInContext(ctx));
+	uint32_t bias = (1u << (ebits - 1)) - 1, shift = 23 - (uint32_t)mbits;
+	LLVMValueRef x = LLVMBuildBitCast(b, v, i32, "");
+	LLVMValueRef a = AND(x, 0x7FFFFFFF);
+	/* normals: the exponent rebiased, the significand rounded by adding just under half
+	 * an ulp plus the kept lsb (a carry moves to the next binade) */
+	LLVMValueRef normal = LSHR(LLVMBuildSub(b, LLVMBuildAdd(b, LLVMBuildAdd(b, a, k32(a, (1u << (shift - 1)) - 1), ""),
+	                                                        AND(LSHR(a, shift), 1), ""),
+	                                        k32(a, (127 - bias) << 23), ""),
+	                           shift);
+	/* below the smallest normal: the significand shifted to units of the smallest
+	 * subnormal, 2^(1-bias-M) (by 21 to 31 places) */
+	LLVMValueRef e = LSHR(a, 23);
+	LLVMValueRef sig = SEL(EQ(e, 0), a, OR(AND(a, 0x7FFFFF), k32(a, 0x800000)));
+	LLVMValueRef s = LLVMBuildSub(b, k32(e, 151 - bias - (uint32_t)mbits), SEL(EQ(e, 0), k32(e, 1), e), "");
+	s = SEL(LLVMBuildICmp(b, LLVMIntUGT, s, k32(s, 31), ""), k32(s, 31), s);
+	LLVMValueRef code = SEL(LLVMBuildICmp(b, LLVMIntULT, a, k32(a, (128 - bias) << 23), ""), shift_rne(b, sig, s), normal);
+	code = SEL(LLVMBuildICmp(b, LLVMIntUGT, code, k32(code, maxcode), ""), k32(code, maxcode), code);
+	code = OR(code, SHL(LSHR(x, 31), (uint32_t)bits - 1));
+	code = SEL(LLVMBuildICmp(b, LLVMIntUGT, a, k32(a, 0x7F800000), ""), k32(a, nan), code);
+	return LLVMBuildTrunc(b, code, i8, "");
+}
+
 LLVMValueRef lg_encode(LLVMBuilderRef b, Type t, LLVMValueRef v)
 {
-	if (t != TY_F16 && t != TY_BF16)
+	switch (t) {
+	case TY_FP8E4M3:
+	case TY_MXFP8E4M3: /* an MX element: its value after the block's scale */
+		return encode_small(b, v, 8, 4, 3, 0x7E, 0x7F);
+	case TY_FP8E5M2:
+	case TY_MXFP8E5M2:
+		return encode_small(b, v, 8, 5, 2, 0x7B, 0x7E);
+	case TY_MXFP6E3M2:
+		return encode_small(b, v, 6, 3, 2, 0x1F, 0x1F);
+	case TY_MXFP6E2M3:
+		return encode_small(b, v, 6, 2, 3, 0x1F, 0x1F);
+	case TY_MXFP4E2M1:
+		return encode_small(b, v, 4, 2, 1, 0x7, 0x7);
+	case TY_F16:
+	case TY_BF16:
+		break;
+	default:
 		return v;
+	}
 	LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(v));
 	LLVMTypeRef i32 = shaped(v, LLVMInt32TypeInContext(ctx)), i16 = shaped(v, LLVMInt16TypeInContext(ctx));
 	LLVMValueRef x = LLVMBuildBitCast(b, v, i32, "");

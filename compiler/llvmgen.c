@@ -278,8 +278,8 @@ bool lg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err)
 /* Element types every backend's codegen takes: f32 in registers, codes in memory. */
 static bool type_taken(Type t, bool input)
 {
-	return t == TY_F32 || t == TY_F16 || t == TY_BF16 ||
-	       (input && (t == TY_FP8E4M3 || t == TY_FP8E5M2 || t == TY_I16 || type_is_mx(t)));
+	return t == TY_F32 || t == TY_F16 || t == TY_BF16 || t == TY_FP8E4M3 || t == TY_FP8E5M2 ||
+	       (input && (t == TY_I16 || type_is_mx(t)));
 }
 
 const char *lg_types_refused(Arena *a, const LoopProg *lp)
@@ -296,7 +296,7 @@ const char *lg_types_refused(Arena *a, const LoopProg *lp)
 			why = arena_printf(a, "recurrence '%s' computes in %s", lp->u->vars[v].name, type_name(t));
 	}
 	return why ? arena_printf(a, "%s (the backends take f32, f16, bf16, FP8, i16 and MX inputs, and compute and write "
-	                             "f32, f16 and bf16)",
+	                             "f32, f16, bf16 and FP8)",
 	                          why)
 	           : NULL;
 }

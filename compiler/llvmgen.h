@@ -72,9 +72,11 @@ LLVMValueRef lg_inner_index(const LgFunc *f);
  * whether any loop is tiled at all (if not, every pass is full). */
 LLVMValueRef lg_full_tile(const LgFunc *f, bool *tiled);
 
-/* Element codes (llvmelem.c), scalars or vectors: f16, bf16, FP8 and 8-bit MX element
- * codes (i16, i8) to their exact f32 values (an MX element's before its block's scale); f32 to f16 or bf16 codes, rounded to nearest even (numerics.md
- * §7). Other types pass through. */
+/* Element codes (llvmelem.c), scalars or vectors: f16, bf16, FP8 and MX element codes
+ * (i16, i8; FP6 and FP4 in the low bits) to their exact f32 values (an MX element's
+ * before its block's scale), and f32 to f16, bf16, FP8, FP6 and FP4 codes, rounded to
+ * nearest even, FP8 saturating (numerics.md §2, §7; MXINT8 decodes only). Other types
+ * pass through. */
 LLVMValueRef lg_decode(LLVMBuilderRef b, Type t, LLVMValueRef code);
 LLVMValueRef lg_encode(LLVMBuilderRef b, Type t, LLVMValueRef v);
 /* i16 (dynamic fixed point) codes q with the exponent es (i32, of q's shape; |es| <=

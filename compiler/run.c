@@ -7,10 +7,12 @@
  *                    against the interpreter (the order of operations is the same).
  *
  * The FP32 bound (lang/README.md, "Checking results"): for an output c computed by a
- * chain of at most n roundings in a type with unit roundoff u,
- *   |c - c64| <= (n + 1) * u * m + u_out * |c64| + 2^-126,
+ * chain of at most n roundings in a type with unit roundoff u and half-subnormal t,
+ *   |c - c64| <= (n + 1) * (u * m + t) + u_out * |c64| + t_out + 2^-126,
  * where m is the same computation in FP64 on magnitudes (|inputs|, with subtraction
- * counted as addition): the classical running bound gamma_n * sum |terms|.
+ * counted as addition): the classical running bound gamma_n * sum |terms|, with the
+ * absolute error of roundings below the normals; c64 saturates where the output's
+ * type does (FP8).
  */
 #include "sysc.h"
 #include "cpu/cpu.h"
@@ -69,6 +71,31 @@ static double unit_roundoff(Type t)
 	default:
 		return 0; /* exact, or values that only pass through */
 	}
+}
+
+/* Half the smallest subnormal: the absolute error of a rounding below the normals. */
+static double half_tiny(Type t)
+{
+	switch (t) {
+	case TY_F32:
+		return 0x1p-150;
+	case TY_F16:
+		return 0x1p-25;
+	case TY_BF16:
+		return 0x1p-134;
+	case TY_FP8E4M3:
+		return 0x1p-10;
+	case TY_FP8E5M2:
+		return 0x1p-17;
+	default:
+		return 0;
+	}
+}
+
+/* The largest number of a type that saturates (FP8, numerics.md §2), else Inf. */
+static double saturation(Type t)
+{
+	return t == TY_FP8E4M3 ? 448 : t == TY_FP8E5M2 ? 57344 : INFINITY;
 }
 
 typedef struct {
@@ -158,21 +185,24 @@ static bool run_interp(Arena *a, const Ure *u, const Sizes *sz, const TensorSet 
 		printf("  interp: %s\n", err);
 		return false;
 	}
-	double uacc = 0;
+	double uacc = 0, tacc = 0;
 	for (int v = 0; v < u->nvars; v++)
-		if (unit_roundoff(u->vars[v].type) > uacc && u->vars[v].kind == VAR_COMPUTE)
-			uacc = unit_roundoff(u->vars[v].type);
+		if (u->vars[v].kind == VAR_COMPUTE) {
+			uacc = fmax(uacc, unit_roundoff(u->vars[v].type));
+			tacc = fmax(tacc, half_tiny(u->vars[v].type));
+		}
 	int64_t points = domain_points(u, sz);
 	Compare c = {0};
 	for (int i = 0; i < out->n; i++) {
 		if (out->t[i]->dir != TENSOR_OUT)
 			continue;
-		double uout = unit_roundoff(out->t[i]->type);
+		Type t = out->t[i]->type;
+		double uout = unit_roundoff(t), sat = saturation(t);
 		int64_t n = points / (out->len[i] ? out->len[i] : 1) + u->nvars;
 		for (int64_t s = 0; s < nchecked(chk, out, i); s++) {
 			int64_t k = checked(chk, i, s);
-			double got = out->data[i][k], r = ref->data[i][k];
-			double tol = (double)(n + 1) * uacc * mag->data[i][k] + uout * fabs(r) + 0x1p-126;
+			double got = out->data[i][k], r = fmax(-sat, fmin(sat, ref->data[i][k]));
+			double tol = (double)(n + 1) * (uacc * mag->data[i][k] + tacc) + uout * fabs(r) + half_tiny(t) + 0x1p-126;
 			diff(&c, got, r);
 			if (!(fabs(got - r) <= tol) && !same_bits(got, r))
 				c.bad++;

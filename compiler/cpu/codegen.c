@@ -353,20 +353,21 @@ static Val widen(Cg *g, int ti, Val x)
 	return (Val){LLVMBuildFPTrunc(g->b, v, x.vec ? vec_of(g, g->f32) : g->f32, ""), x.vec};
 }
 
-/* f32 values to the storage of type t, rounding to nearest even (numerics.md §7:
- * BF16 by the integer formula, NaN first; F16 by fptrunc, IEEE). */
+/* f32 values to the storage of type t, rounding to nearest even (numerics.md §2, §7:
+ * BF16 and FP8 by integer arithmetic, FP8 saturating; F16 by fptrunc, IEEE). */
 static LLVMValueRef narrow_to(Cg *g, Type t, LLVMValueRef v, bool vec)
 {
 	LLVMTypeRef half = LLVMHalfTypeInContext(g->ctx);
 	if (t == TY_F16)
 		return LLVMBuildFPTrunc(g->b, v, vec ? vec_of(g, half) : half, "");
-	return t == TY_BF16 ? lg_encode(g->b, t, v) : v;
+	return lg_encode(g->b, t, v);
 }
 
-/* Rounds f32 values to a recurrence's narrower type and back (an f16 or bf16 accumulator). */
+/* Rounds f32 values to a recurrence's narrower type and back (an f16, bf16 or FP8
+ * accumulator). */
 static Val round_val(Cg *g, Type t, Val x)
 {
-	if (t != TY_F16 && t != TY_BF16)
+	if (t != TY_F16 && t != TY_BF16 && t != TY_FP8E4M3 && t != TY_FP8E5M2)
 		return x;
 	return widen_as(g, t, (Val){narrow_to(g, t, x.v, x.vec), x.vec});
 }

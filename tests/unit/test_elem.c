@@ -2,9 +2,9 @@
  * test_elem.c: the element conversions the GPU kernels are built with (llvmelem.c), run
  * through LLVM's JIT on this machine, against the formats library bit for bit: every
  * FP16, BF16, E4M3, E5M2 and MX element code and every E8M0 scale decoded, as
- * scalars and as vectors; FP32 encoded to FP16 and BF16 at every value near their edges
- * (subnormals, ties, overflow, NaN payloads) and at a million patterns spread over all
- * 2^32; every i16 (dynamic fixed point) code at exponents from -1000 to 1000, where
+ * scalars and as vectors; FP32 encoded to FP16, BF16, FP8, FP6 and FP4 at every value
+ * near their edges (subnormals, ties, overflow, NaN payloads) and at a million patterns
+ * spread over all 2^32; every i16 (dynamic fixed point) code at exponents from -1000 to 1000, where
  * q * 2^Es is normal, subnormal, zero or past FP32's range.
  */
 #include "llvmgen.h"
@@ -43,7 +43,7 @@ static void add_functions(LLVMContextRef ctx, LLVMModuleRef mod, LLVMBuilderRef 
 		LLVMValueRef in = LLVMBuildLoad2(b, LLVMVectorType(i32, 4), LLVMGetParam(fn, 0), "");
 		LLVMBuildStore(b, lg_decode(b, types[k], LLVMBuildTrunc(b, in, LLVMVectorType(code, 4), "")), LLVMGetParam(fn, 1));
 		LLVMBuildRetVoid(b);
-		if (k > 1)
+		if (types[k] == TY_MXINT8)
 			continue;
 		snprintf(name, sizeof name, "encode_%d", k);
 		fn = LLVMAddFunction(mod, name, LLVMFunctionType(i32, &f32, 1, false));
@@ -74,17 +74,24 @@ static float from_bits(uint32_t u)
 	return f;
 }
 
+static const SysfmtFormat fmt[NTYPES] = {SYSFMT_F16,      SYSFMT_BF16,     SYSFMT_FP8_E4M3, SYSFMT_FP8_E5M2,
+                                         SYSFMT_FP8_E4M3, SYSFMT_FP8_E5M2, SYSFMT_FP6_E3M2, SYSFMT_FP6_E2M3,
+                                         SYSFMT_FP4_E2M1, SYSFMT_INT8};
+
 static float reference_decode(int k, uint32_t c)
 {
 	float f = 0;
-	if (k == 0)
-		return sysfmt_f16_to_f32((uint16_t)c);
-	if (k == 1)
-		return sysfmt_bf16_to_f32((uint16_t)c);
-	static const SysfmtFormat fmt[NTYPES] = {0, 0, SYSFMT_FP8_E4M3, SYSFMT_FP8_E5M2, SYSFMT_FP8_E4M3, SYSFMT_FP8_E5M2,
-	                                         SYSFMT_FP6_E3M2, SYSFMT_FP6_E2M3, SYSFMT_FP4_E2M1, SYSFMT_INT8};
 	sysfmt_decode(fmt[k], c, &f);
 	return f;
+}
+
+/* the library's encoding with the default rules (FP16 and BF16 overflow to Inf, FP8
+ * saturates) */
+static uint32_t reference_encode(int k, float x)
+{
+	uint32_t code = 0;
+	sysfmt_encode(fmt[k], x, NULL, &code);
+	return code;
 }
 
 typedef float DecodeFn(uint32_t);
@@ -96,7 +103,7 @@ static int bad_encodes;
 
 static void check_encode(int k, EncodeFn *enc, float x)
 {
-	uint32_t want = k == 0 ? sysfmt_f32_to_f16(x) : sysfmt_f32_to_bf16(x), got = enc(x);
+	uint32_t want = reference_encode(k, x), got = enc(x);
 	if (got != want && bad_encodes++ < 10)
 		fprintf(stderr, "  encode to %s of %a (0x%08x): 0x%04x, want 0x%04x\n", type_name(types[k]), (double)x, bits(x),
 		        got, want);
@@ -145,17 +152,23 @@ int main(void)
 		}
 		CHECK(bad == 0);
 	}
-	for (int k = 0; k < 2; k++) {
+	for (int k = 0; k < NTYPES; k++) {
+		if (types[k] == TY_MXINT8)
+			continue;
 		char name[32];
 		LLVMOrcExecutorAddress a;
 		snprintf(name, sizeof name, "encode_%d", k);
 		CHECK(!LLVMOrcLLJITLookup(jit, &a, name));
 		EncodeFn *enc = (EncodeFn *)(uintptr_t)a;
+		bad_encodes = 0;
 		/* every value within 4 ulps of a code and of the halfway points between codes
-		 * (FP16's subnormals, normals and overflow, BF16's, both signs), NaNs, Infs */
-		for (uint32_t c = 0; c < 0x8000; c++) {
-			float v = k == 0 ? sysfmt_f16_to_f32((uint16_t)c) : sysfmt_bf16_to_f32((uint16_t)c);
-			float next = k == 0 ? sysfmt_f16_to_f32((uint16_t)(c + 1)) : sysfmt_bf16_to_f32((uint16_t)(c + 1));
+		 * (subnormals, normals and overflow, both signs), NaNs, Infs; the last code
+		 * (NaN, Inf or the largest number) with the point past it where RNE overflows */
+		uint32_t ncodes = k < 2 ? 0x8000 : 1u << (type_bits(types[k]) - 1);
+		for (uint32_t c = 0; c < ncodes; c++) {
+			float v = reference_decode(k, c), next = c + 1 < ncodes ? reference_decode(k, c + 1) : NAN;
+			if (!isfinite(next) && isfinite(v)) /* halfway to the next binade's first code */
+				next = v + (v - reference_decode(k, c - 1));
 			float mids[2] = {v, isfinite(next) && isfinite(v) ? v + (next - v) / 2 : v};
 			for (int m = 0; m < 2; m++)
 				for (int d = -4; d <= 4; d++)
