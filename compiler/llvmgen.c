@@ -278,8 +278,7 @@ bool lg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err)
 /* Element types every backend's codegen takes: f32 in registers, codes in memory. */
 static bool type_taken(Type t, bool input)
 {
-	return t == TY_F32 || t == TY_F16 || t == TY_BF16 || t == TY_FP8E4M3 || t == TY_FP8E5M2 ||
-	       (input && (t == TY_I16 || type_is_mx(t)));
+	return t == TY_F32 || type_is_narrow(t) || (input && (t == TY_I16 || type_is_mx(t)));
 }
 
 const char *lg_types_refused(Arena *a, const LoopProg *lp)

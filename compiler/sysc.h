@@ -125,6 +125,7 @@ const char *type_name(Type t);
 Type type_lookup(const char *name); /* TY_NONE if unknown */
 int type_bits(Type t);
 bool type_is_mx(Type t);
+bool type_is_narrow(Type t); /* f16, bf16, FP8: a value of the type rounds an f32 one */
 bool type_is_float(Type t); /* f32 .. mx types */
 bool type_is_int(Type t);   /* i16, i32 */
 bool type_is_value(Type t); /* any element type */

@@ -46,6 +46,11 @@ bool type_is_mx(Type t)
 	return t >= TY_MXFP8E4M3 && t <= TY_MXINT8;
 }
 
+bool type_is_narrow(Type t)
+{
+	return t == TY_F16 || t == TY_BF16 || t == TY_FP8E4M3 || t == TY_FP8E5M2;
+}
+
 bool type_is_float(Type t)
 {
 	return t >= TY_F32 && t <= TY_MXINT8;

@@ -367,7 +367,7 @@ static LLVMValueRef narrow_to(Cg *g, Type t, LLVMValueRef v, bool vec)
  * accumulator). */
 static Val round_val(Cg *g, Type t, Val x)
 {
-	if (t != TY_F16 && t != TY_BF16 && t != TY_FP8E4M3 && t != TY_FP8E5M2)
+	if (!type_is_narrow(t))
 		return x;
 	return widen_as(g, t, (Val){narrow_to(g, t, x.v, x.vec), x.vec});
 }

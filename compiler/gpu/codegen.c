@@ -700,7 +700,7 @@ static void step(GpuCg *g)
 			/* the mask holds the guards; each load adds where its address is valid */
 			g->cur[v][r] = to_float(g, cg_expr(g, u->vars[v].eqn->rhs, &pts[r], ci1(g, true)));
 			Type vt = u->vars[v].type;
-			if (vt == TY_F16 || vt == TY_BF16 || vt == TY_FP8E4M3 || vt == TY_FP8E5M2) /* a narrow accumulator rounds */
+			if (type_is_narrow(vt)) /* an f16, bf16 or FP8 accumulator rounds */
 				g->cur[v][r] = lg_decode(g->b, vt, lg_encode(g->b, vt, g->cur[v][r]));
 			if (lp->spilled[v]) {
 				/* only the values a later pass reads */
