@@ -18,7 +18,8 @@
 static const char build_usage[] =
 	"usage: sysc build FILE.sys [--target=host|ptx|spirv] [--gpu=NAME] [--mapping NAME]\n"
 	"                  [--kernel NAME] [--specialize R=3,..] [--[no-]stage-panels]\n"
-	"                  [--index-bits=32|64] [--emit=llvm|asm|obj] [--threads N] -o OUT\n"
+	"                  [--index-bits=32|64] [--max-registers=N] [--restrict]\n"
+	"                  [--emit=llvm|asm|obj] [--threads N] -o OUT\n"
 	"\n"
 	"Compiles the mappings of FILE.sys (every one, or those named) into one module of\n"
 	"kernels with the C ABI of docs/runtime.md: for each mapping M of kernel K,\n"
@@ -44,7 +45,14 @@ static const char build_usage[] =
 	"                    reads them in place\n"
 	"  --index-bits=32   (ptx, spirv) offsets, indexes and time steps in 32 bits (the\n"
 	"                    default): the runtime refuses a launch where a tensor has\n"
-	"                    2^31 elements or more; --index-bits=64 for those\n";
+	"                    2^31 elements or more; --index-bits=64 for those\n"
+	"  --max-registers=N (ptx) registers per thread ptxas may use, 24 to 255 (.maxnreg;\n"
+	"                    default: 128 where the array's state is 16 to 64 registers,\n"
+	"                    else ptxas's choice): fewer registers, more warps per SM\n"
+	"  --restrict        (ptx, spirv) tensors as C's restrict pointers, inputs const:\n"
+	"                    on NVIDIA GPUs the inputs are then read through the\n"
+	"                    read-only data cache (ld.global.nc); faster for some kernels,\n"
+	"                    slower for others (docs/backends.md)\n";
 
 int cmd_build(int argc, char **argv)
 {
@@ -79,6 +87,14 @@ int cmd_build(int argc, char **argv)
 	}
 	if (o.index_bits && !tg) {
 		fprintf(stderr, "sysc build: error: --index-bits is for the GPU targets (--target=ptx|spirv)\n");
+		return 2;
+	}
+	if (o.max_registers && (!tg || strcmp(tg->name, "ptx") != 0)) {
+		fprintf(stderr, "sysc build: error: --max-registers is for --target=ptx\n");
+		return 2;
+	}
+	if (o.noalias && !tg) {
+		fprintf(stderr, "sysc build: error: --restrict is for the GPU targets (--target=ptx|spirv)\n");
 		return 2;
 	}
 	if (gpu && !tg) {

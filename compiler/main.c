@@ -192,6 +192,14 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 			if (strcmp(v, "32") != 0 && strcmp(v, "64") != 0)
 				return bad_usage(cmd, "--index-bits takes 32 or 64, not '%s'", v);
 			o->index_bits = atoi(v);
+		} else if (strcmp(a, "--restrict") == 0) {
+			o->noalias = true;
+		} else if (starts(a, "--max-registers=", &v)) {
+			char *end;
+			long n = strtol(v, &end, 10);
+			if (*v == 0 || *end || n < 24 || n > 255)
+				return bad_usage(cmd, "--max-registers takes a count from 24 to 255, not '%s'", v);
+			o->max_registers = (int)n;
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
 		} else if (starts(a, "--color=", &v)) {

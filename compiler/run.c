@@ -32,6 +32,7 @@ static const char run_usage[] =
 	"usage: sysc run FILE.sys [--device=host|cuda|opencl|level-zero|sim|interp] [--mapping NAME]\n"
 	"                [--kernel NAME] [--size M=..,N=..] [--specialize R=3,..] [--seed S]\n"
 	"                [--bench N] [--threads N] [--[no-]stage-panels] [--index-bits=32|64]\n"
+	"                [--max-registers=N] [--restrict]\n"
 	"\n"
 	"Runs kernels on random inputs (uniform in [-1, 1), quantized to each tensor's\n"
 	"type) and checks the outputs:\n"
@@ -51,6 +52,7 @@ static const char run_usage[] =
 	"  --specialize R=3  compile the kernels for these values of these sizes (constants\n"
 	"                    that LLVM unrolls and folds); other values are refused\n"
 	"  --[no-]stage-panels, --index-bits=32|64  (GPU devices) as for sysc build\n"
+	"  --max-registers=N (cuda), --restrict (GPU devices) as for sysc build\n"
 	"Without --size, kernels run at their default sizes (those written in the kernel,\n"
 	"else small odd sizes that are not multiples of tile sizes). Without --seed, a\n"
 	"fresh seed is drawn and printed. Exits with status 1 on any mismatch.\n";
@@ -419,6 +421,14 @@ int cmd_run(int argc, char **argv)
 	if (o.stage >= 0 && !gpu) {
 		fprintf(stderr, "sysc run: error: --%sstage-panels is for the GPU devices (cuda, opencl, level-zero)\n",
 		        o.stage ? "" : "no-");
+		return 2;
+	}
+	if (o.max_registers && !(dk == 4 && !strncmp(device, "cuda", 4))) {
+		fprintf(stderr, "sysc run: error: --max-registers is for the cuda device\n");
+		return 2;
+	}
+	if (o.noalias && !gpu) {
+		fprintf(stderr, "sysc run: error: --restrict is for the GPU devices (cuda, opencl, level-zero)\n");
 		return 2;
 	}
 	if (o.index_bits && !gpu) {

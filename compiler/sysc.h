@@ -776,6 +776,8 @@ typedef struct {
 	const char *dump_after; /* --dump-after=PASS */
 	int stage;           /* GPU targets: --stage-panels 1, --no-stage-panels 0, else -1 */
 	int index_bits;      /* GPU targets: --index-bits=32|64, else 0 (32) */
+	int max_registers;   /* PTX: --max-registers=N (24..255), else 0 (sysc's choice) */
+	bool noalias;        /* GPU targets: --restrict */
 	uint64_t seed;
 	bool has_seed;
 	bool werror;

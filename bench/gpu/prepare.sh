@@ -2,7 +2,7 @@
 # bench/gpu/prepare.sh [BUILD]: on a machine with sysc built (BUILD, default build/),
 # writes what bench/gpu/run.sh needs on a GPU machine without LLVM into bench/gpu/out/
 # (git-ignored): the samples' modules (PTX for sm_90, SPIR-V for OpenCL; conv2d also
-# specialized for 3 x 3 filters), bench/gpu/conv3x3_crsk.sys's and the front end's
+# specialized for 3 x 3 filters), those of bench/gpu's specs and the front end's
 # generated parser.
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,10 +18,17 @@ done
   -o "$out/conv2d_3x3.ptx"
 "$build/compiler/sysc" build "$root/samples/conv2d.sys" --specialize R=3,S=3 --target=spirv --gpu=generic \
   -o "$out/conv2d_3x3.spv"
-# conv3x3.sys with the filters on the lanes (its filters stored [C][3][3][K])
-"$build/compiler/sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --target=ptx --gpu=${SYSC_GPU:-sm_90} \
-  -o "$out/conv3x3_crsk.ptx"
-"$build/compiler/sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --target=spirv --gpu=generic -o "$out/conv3x3_crsk.spv"
+# bench/gpu's own specs for GPUs: conv3x3.sys with the filters on the lanes (stored
+# [C][3][3][K]), its filter_pairs mapping also as measured fastest (168 registers, inputs
+# through the read-only cache: conv3x3_crsk_pairs), gemm_blocked.sys on 32 lanes
+for f in conv3x3_crsk gemm_lanes32; do
+  "$build/compiler/sysc" build "$root/bench/gpu/$f.sys" --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/$f.ptx"
+  "$build/compiler/sysc" build "$root/bench/gpu/$f.sys" --target=spirv --gpu=generic -o "$out/$f.spv"
+done
+"$build/compiler/sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --mapping filter_pairs --max-registers=168 --restrict \
+  --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/conv3x3_crsk_pairs.ptx"
+"$build/compiler/sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --mapping filter_pairs --restrict \
+  --target=spirv --gpu=generic -o "$out/conv3x3_crsk_pairs.spv"
 for f in conv2d_batch; do
   "$build/compiler/sysc" build "$root/samples/$f.sys" --specialize R=3,S=3 --target=ptx --gpu=${SYSC_GPU:-sm_90} \
     -o "$out/${f}_3x3.ptx"

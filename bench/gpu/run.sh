@@ -38,15 +38,20 @@ wait
 gcc -o "$build/gpu_check" "$build"/*.o -ldl -lpthread -lm
 check=$build/gpu_check
 s=$root/samples
-# spec NAME: the spec of a module (a sample, or one of bench/gpu's own)
+# spec MODULE: the spec a module was built from (a sample or one of bench/gpu's own),
+# named as the module or as it without its last _suffix (conv2d_3x3: conv2d.sys)
 spec() {
-  [ -f "$s/$1.sys" ] && echo "$s/$1.sys" || echo "$root/bench/gpu/$1.sys"
+  for n in "$1" "${1%_*}"; do
+    for d in "$s" "$root/bench/gpu"; do
+      [ -f "$d/$n.sys" ] && { echo "$d/$n.sys"; return; }
+    done
+  done
 }
 
 echo "== correctness: every mapping, bit for bit against the interpreter ($kind)"
 fail=0
 while read -r file sizes; do
-  "$check" --device=$kind "$(spec "${file%_3x3}")" "$out/$file.$ext" "$sizes" || fail=1
+  "$check" --device=$kind "$(spec "$file")" "$out/$file.$ext" "$sizes" || fail=1
 done <<END
 gemm M=13,N=11,K=17
 gemm M=37,N=45,K=19
@@ -78,12 +83,16 @@ conv3x3 N=3,K=12,C=5,P=8,Q=17
 conv3x3 N=2,K=9,C=3,P=7,Q=37
 conv3x3_crsk N=2,K=37,C=5,P=9,Q=11
 conv3x3_crsk N=3,K=70,C=6,P=13,Q=17
+conv3x3_crsk_pairs N=3,K=70,C=6,P=13,Q=17
+gemm_lanes32 M=37,N=131,K=19
+gemm_lanes32 M=1000,N=999,K=77
 END
 [ "$2" = check ] && exit $fail
 
 if [ "$kind" = cuda ] && command -v ptxas >/dev/null; then
   echo "== resource use of the kernels (ptxas -v, sm_90)"
-  for m in gemm gemm_blocked conv2d conv2d_3x3 conv2d_batch_3x3 conv3x3 conv3x3_crsk; do
+  for m in gemm gemm_blocked gemm_lanes32 conv2d conv2d_3x3 conv2d_batch_3x3 conv3x3 conv3x3_crsk \
+      conv3x3_crsk_pairs; do
     ptxas -arch=sm_90 -v "$out/$m.ptx" -o "$build/$m.cubin" 2>&1 | grep -E "Compiling entry|registers|spill" |
       sed "s/^/  $m: /"
   done
@@ -101,12 +110,14 @@ bench() {
 }
 bench gemm gemm M=4096,N=4096,K=4096
 bench gemm_blocked gemm_blocked M=4096,N=4096,K=4096
+bench gemm_lanes32 gemm_lanes32 M=4096,N=4096,K=4096
 bench conv2d conv2d K=128,C=64,H=58,W=58,R=3,S=3
 bench conv2d_3x3 conv2d K=128,C=64,H=58,W=58,R=3,S=3
 [ -f "$out/conv2d_batch_3x3.$ext" ] && bench conv2d_batch_3x3 conv2d_batch N=32,K=128,C=128,H=58,W=58,R=3,S=3
 bench conv3x3 conv3x3 N=32,K=128,C=128,P=56,Q=56
 bench conv3x3 conv3x3 N=1,K=128,C=64,P=56,Q=56
 bench conv3x3_crsk conv3x3_crsk N=32,K=128,C=128,P=56,Q=56
+bench conv3x3_crsk_pairs conv3x3_crsk N=32,K=128,C=128,P=56,Q=56
 bench conv3x3_crsk conv3x3_crsk N=1,K=128,C=64,P=56,Q=56
 bench conv1d conv1d N=1000000,K=63
 if [ "$kind" = cuda ] && python3 -c 'import torch' 2>/dev/null; then

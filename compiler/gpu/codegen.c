@@ -133,6 +133,12 @@ LLVMValueRef gpu_intrinsic(GpuCg *g, const char *name, LLVMTypeRef *over, int no
 	return LLVMBuildCall2(g->b, ft, f, args, (unsigned)nargs, "");
 }
 
+static void param_attr(GpuCg *g, unsigned index, const char *name)
+{
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+	LLVMAddAttributeAtIndex(g->fn, index, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+}
+
 LLVMValueRef gpu_call(GpuCg *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, int nparams, LLVMValueRef *args,
                       bool convergent)
 {
@@ -1345,6 +1351,8 @@ const char *gpu_layout(const LoopProg *lp, const GpuTarget *tg, const GpuOptions
 	 * then takes 90 registers instead of 32 (conv1d: 25 %) (backends.md). */
 	if (o->shuffle == GPU_SHUFFLE_WARP && !spills_between_passes(lp) && lp->vregs >= 16 && lp->vregs <= 64)
 		lay->maxnreg = 128;
+	if (o->max_registers) /* the user's (an autotuner's) choice */
+		lay->maxnreg = o->max_registers;
 	/* The time loop: a step's loads feed its own multiply-adds at once, and ptxas
 	 * schedules within a block only, so a step waits for its loads. Four steps per
 	 * iteration let the later steps' loads start before the earlier steps compute:
@@ -1461,6 +1469,15 @@ static void emit_kernel(GpuCg *g, const char *sym)
 		for (sg = 8; sg < g->lay.lanes; sg *= 2)
 			;
 	g->tg->kernel_attrs(g, g->fn, &g->lay, sg);
+	/* --restrict: valid always (the runtime refuses buffers that alias an output), a
+	 * choice of speed only: NVPTX then reads the inputs through the read-only data
+	 * cache (ld.global.nc), which some kernels gain from and others lose (backends.md) */
+	unsigned par = 1;
+	for (const Tensor *t = u->k->tensors; t && g->o->noalias; t = t->next, par++) {
+		param_attr(g, par, "noalias");
+		if (t->dir == TENSOR_IN)
+			param_attr(g, par, "readonly");
+	}
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
 	for (int v = 0; v < u->nvars; v++)
 		if (lp->carried[v])

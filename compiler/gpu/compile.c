@@ -100,6 +100,8 @@ void gpu_choose(GpuOptions *o, const Options *opt)
 {
 	o->stage = opt->stage < 0 ? o->async_copy : opt->stage;
 	o->index64 = opt->index_bits == 64;
+	o->max_registers = opt->max_registers;
+	o->noalias = opt->noalias;
 }
 
 int gpu_build(Arena *a, Diag *d, Program *p, const Options *opt, const GpuTarget *tg, const char *gpu,

@@ -55,6 +55,8 @@ typedef struct {
 	bool stage;         /* stage the loop IR's panels in local memory (--stage-panels) */
 	bool index64;       /* indexes in 64 bits (--index-bits=64); else 32, which the
 	                       description's gpu-index32 line asks the runtime to check */
+	int max_registers;  /* PTX: registers per thread (--max-registers); 0: layout's rule */
+	bool noalias;       /* tensors noalias, inputs readonly (--restrict) */
 } GpuOptions;
 
 /* The state of the lowering of one kernel (codegen.c); targets see it through the
