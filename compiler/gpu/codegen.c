@@ -1472,11 +1472,13 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	/* --restrict: valid always (the runtime refuses buffers that alias an output), a
 	 * choice of speed only: NVPTX then reads the inputs through the read-only data
 	 * cache (ld.global.nc), which some kernels gain from and others lose (backends.md) */
-	unsigned par = 1;
-	for (const Tensor *t = u->k->tensors; t && g->o->noalias; t = t->next, par++) {
-		param_attr(g, par, "noalias");
-		if (t->dir == TENSOR_IN)
-			param_attr(g, par, "readonly");
+	if (g->o->noalias) {
+		unsigned par = 1; /* the tensors are the first parameters */
+		for (const Tensor *t = u->k->tensors; t; t = t->next, par++) {
+			param_attr(g, par, "noalias");
+			if (t->dir == TENSOR_IN)
+				param_attr(g, par, "readonly");
+		}
 	}
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
 	for (int v = 0; v < u->nvars; v++)
