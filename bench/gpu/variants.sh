@@ -13,7 +13,6 @@
 #   conv3x3_crsk   bench/gpu/conv3x3_crsk.sys: 32 filters on the lanes, 4 x 4 pixels
 #                  per lane on registers (filters stored [C][3][3][K])
 #   crsk_4x8, crsk_8x4, crsk_2x8   the same with 4 x 8, 8 x 4 and 2 x 8 pixels per lane
-#   gemm_lanes32   gemm_blocked.sys with 32 lanes (a 16 x 128 tile of c per warp)
 set -e
 root=$(cd "$(dirname "$0")/../.." && pwd)
 var=$root/bench/gpu/out/var
@@ -36,17 +35,13 @@ prepare)
       "$root/bench/gpu/conv3x3_crsk.sys" > "$var/crsk_$t.sys"
     "$sysc" build "$var/crsk_$t.sys" --target=ptx -o "$var/crsk_$t.ptx"
   done
-  sed -e 's/j by 64 as (jo, jr), jr by 16 as (jj, jl);/j by 128 as (jo, jr), jr by 32 as (jj, jl);/' \
-      -e 's/schedule (1, 16, 1, 1)/schedule (1, 32, 1, 1)/' -e 's/links <= 15;/links <= 31;/' \
-      -e '/^\/\/ The same array with/,$d' "$root/samples/gemm_blocked.sys" > "$var/gemm_lanes32.sys"
-  "$sysc" build "$var/gemm_lanes32.sys" --target=ptx -o "$var/gemm_lanes32.ptx"
   "$sysc" build "$root/samples/gemm.sys" --mapping output_stationary --target=ptx --no-stage-panels -o "$var/gemm_inplace.ptx"
   "$sysc" build "$root/samples/gemm_blocked.sys" --target=ptx --no-stage-panels -o "$var/gemm_blocked_inplace.ptx"
   ls "$var" ;;
 run)
   check=${TMPDIR:-/tmp}/gpu_check/gpu_check
   [ -x "$check" ] || { echo "no $check: run bench/gpu/run.sh first"; exit 2; }
-  for m in gemm_strided conv_blocked conv3x3_crsk crsk_4x8 crsk_8x4 crsk_2x8 gemm_lanes32 gemm_inplace gemm_blocked_inplace; do
+  for m in gemm_strided conv_blocked conv3x3_crsk crsk_4x8 crsk_8x4 crsk_2x8 gemm_inplace gemm_blocked_inplace; do
     printf '%s: ' $m
     ptxas -arch=sm_90 -v "$var/$m.ptx" -o "$var/$m.cubin" 2>&1 | grep -E "registers|spill" | tr -s ' \n' ' '
     echo
@@ -65,8 +60,6 @@ run)
     "$check" --device=cuda "$var/crsk_$t.sys" "$var/crsk_$t.ptx" N=3,K=70,C=6,P=13,Q=17
     "$check" --device=cuda --bench 5 "$var/crsk_$t.sys" "$var/crsk_$t.ptx" N=32,K=128,C=128,P=56,Q=56
   done
-  "$check" --device=cuda "$var/gemm_lanes32.sys" "$var/gemm_lanes32.ptx" M=1000,N=999,K=77
-  "$check" --device=cuda --bench 5 "$var/gemm_lanes32.sys" "$var/gemm_lanes32.ptx" M=4096,N=4096,K=4096
   s=$root/samples
   "$check" --device=cuda "$s/gemm.sys" "$var/gemm_inplace.ptx" M=257,N=129,K=67
   "$check" --device=cuda --bench 5 "$s/gemm.sys" "$var/gemm_inplace.ptx" M=4096,N=4096,K=4096
