@@ -353,6 +353,30 @@ static Val widen(Cg *g, int ti, Val x)
 	return (Val){LLVMBuildFPTrunc(g->b, v, x.vec ? vec_of(g, g->f32) : g->f32, ""), x.vec};
 }
 
+/* FP8 encoding of a vector, in a function of its own that every store calls: inline,
+ * its 40 vector instructions at each store of each register row tripled the time LLVM
+ * took to compile gemm_lowp.sys's FP8 GEMM (instruction selection of the selects). */
+static LLVMValueRef encode_call(Cg *g, Type t, LLVMValueRef v)
+{
+	LLVMTypeRef vt = LLVMTypeOf(v), ct = vec_of(g, LLVMInt8TypeInContext(g->ctx));
+	size_t len; /* named after the kernel: the mappings' modules are joined into one object */
+	const char *name = arena_printf(g->a, "%s.encode.%s", LLVMGetValueName2(g->fn, &len),
+	                                t == TY_FP8E4M3 ? "e4m3" : "e5m2");
+	LLVMTypeRef ft = LLVMFunctionType(ct, &vt, 1, false);
+	LLVMValueRef f = LLVMGetNamedFunction(g->mod, name);
+	if (!f) {
+		f = LLVMAddFunction(g->mod, name, ft);
+		LLVMSetLinkage(f, LLVMInternalLinkage);
+		unsigned kind = LLVMGetEnumAttributeKindForName("noinline", 8);
+		LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+		LLVMBuilderRef b = LLVMCreateBuilderInContext(g->ctx);
+		LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(g->ctx, f, "entry"));
+		LLVMBuildRet(b, lg_encode(b, t, LLVMGetParam(f, 0)));
+		LLVMDisposeBuilder(b);
+	}
+	return LLVMBuildCall2(g->b, ft, f, &v, 1, "");
+}
+
 /* f32 values to the storage of type t, rounding to nearest even (numerics.md §2, §7:
  * BF16 and FP8 by integer arithmetic, FP8 saturating; F16 by fptrunc, IEEE). */
 static LLVMValueRef narrow_to(Cg *g, Type t, LLVMValueRef v, bool vec)
@@ -360,6 +384,8 @@ static LLVMValueRef narrow_to(Cg *g, Type t, LLVMValueRef v, bool vec)
 	LLVMTypeRef half = LLVMHalfTypeInContext(g->ctx);
 	if (t == TY_F16)
 		return LLVMBuildFPTrunc(g->b, v, vec ? vec_of(g, half) : half, "");
+	if (vec && (t == TY_FP8E4M3 || t == TY_FP8E5M2))
+		return encode_call(g, t, v);
 	return lg_encode(g->b, t, v);
 }
 
