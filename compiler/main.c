@@ -99,6 +99,17 @@ static bool parse_seed(const char *v, Options *o)
 	return true;
 }
 
+/* v as a count from lo to hi */
+static bool parse_count(const char *v, long lo, long hi, int *out)
+{
+	char *end;
+	long n = strtol(v, &end, 10);
+	if (*v == 0 || *end || n < lo || n > hi)
+		return false;
+	*out = (int)n;
+	return true;
+}
+
 static bool starts(const char *s, const char *prefix, const char **rest)
 {
 	size_t n = strlen(prefix);
@@ -195,11 +206,8 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 		} else if (strcmp(a, "--restrict") == 0) {
 			o->noalias = true;
 		} else if (starts(a, "--max-registers=", &v)) {
-			char *end;
-			long n = strtol(v, &end, 10);
-			if (*v == 0 || *end || n < 24 || n > 255)
+			if (!parse_count(v, 24, 255, &o->max_registers))
 				return bad_usage(cmd, "--max-registers takes a count from 24 to 255, not '%s'", v);
-			o->max_registers = (int)n;
 		} else if (strcmp(a, "-Werror") == 0) {
 			o->werror = true;
 		} else if (starts(a, "--color=", &v)) {
@@ -212,11 +220,8 @@ int drv_options(const char *cmd, const char *usage_text, int argc, char **argv, 
 			else
 				return bad_usage(cmd, "--color takes auto, always or never, not '%s'", v);
 		} else if (starts(a, "--max-errors=", &v)) {
-			char *end;
-			long n = strtol(v, &end, 10);
-			if (*v == 0 || *end || n < 0 || n > 100000)
+			if (!parse_count(v, 0, 100000, &o->max_errors))
 				return bad_usage(cmd, "--max-errors takes a count, not '%s'", v);
-			o->max_errors = (int)n;
 		} else if (a[0] == '-' && a[1] != 0) {
 			return bad_usage(cmd, "unknown option '%s'", a);
 		} else if (o->input) {
