@@ -1215,7 +1215,13 @@ static void pass_both(void *arg)
 	g->full = true;
 	if (g->npk)
 		refill_panels(g);
-	if (!any) {
+	/* A design that spills and whose steps have no inner loops (gemm_blocked.sys's 64
+	 * accumulators) gets the edge copy alone: the full copy's unmasked loads gain it
+	 * little next to its spills (0.92-1.04 of the speed) and cost a third of its
+	 * compile; with inner loops the edge copy's selects per point cost a third of the
+	 * speed (conv2d_batch.sys's rows_blocked), so those keep both. */
+	if (!any || (g->lp->spills && !g->lp->ninner)) {
+		g->full = !any;
 		pass(g);
 		return;
 	}
