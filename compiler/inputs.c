@@ -128,24 +128,20 @@ size_t inputs_bytes(const TensorSet *ts, int i)
 	return codes + scales;
 }
 
+/* f32, or the code of a narrow type (f16, bf16: 2 bytes; FP8: 1), the library's default
+ * rules */
 static void encode_elem(Type t, double v, unsigned char *buf, int64_t k)
 {
 	uint32_t code = 0;
-	switch (t) {
-	case TY_F16:
-		((uint16_t *)buf)[k] = sysfmt_f32_to_f16((float)v);
-		return;
-	case TY_BF16:
-		((uint16_t *)buf)[k] = sysfmt_f32_to_bf16((float)v);
-		return;
-	case TY_FP8E4M3:
-	case TY_FP8E5M2:
-		sysfmt_encode(t == TY_FP8E4M3 ? SYSFMT_FP8_E4M3 : SYSFMT_FP8_E5M2, (float)v, NULL, &code);
-		buf[k] = (unsigned char)code;
-		return;
-	default:
+	if (!type_is_narrow(t)) {
 		((float *)buf)[k] = (float)v;
+		return;
 	}
+	sysfmt_encode(format_of(t), (float)v, NULL, &code);
+	if (type_bits(t) == 16)
+		((uint16_t *)buf)[k] = (uint16_t)code;
+	else
+		buf[k] = (unsigned char)code;
 }
 
 /* An i16 tensor's codes and exponent, from its values (q * 2^Es by inputs_random, so
@@ -207,18 +203,10 @@ int32_t inputs_encode(const TensorSet *ts, int i, void *buf)
 
 double inputs_decode(Type t, const void *buf, int64_t k)
 {
-	const unsigned char *p = buf;
-	float f = 0;
-	switch (t) {
-	case TY_F16:
-		return sysfmt_f16_to_f32(((const uint16_t *)buf)[k]);
-	case TY_BF16:
-		return sysfmt_bf16_to_f32(((const uint16_t *)buf)[k]);
-	case TY_FP8E4M3:
-	case TY_FP8E5M2:
-		sysfmt_decode(t == TY_FP8E4M3 ? SYSFMT_FP8_E4M3 : SYSFMT_FP8_E5M2, p[k], &f);
-		return f;
-	default:
+	if (!type_is_narrow(t))
 		return ((const float *)buf)[k];
-	}
+	uint32_t code = type_bits(t) == 16 ? ((const uint16_t *)buf)[k] : ((const unsigned char *)buf)[k];
+	float f = 0;
+	sysfmt_decode(format_of(t), code, &f);
+	return f;
 }

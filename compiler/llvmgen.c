@@ -324,3 +324,10 @@ LLVMValueRef lg_tensor_layout(const LgFunc *f, const Tensor *t, LLVMValueRef *di
 	}
 	return s;
 }
+
+void lg_attr(LLVMValueRef fn, unsigned index, const char *name)
+{
+	LLVMContextRef ctx = LLVMGetTypeContext(LLVMTypeOf(fn));
+	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
+	LLVMAddAttributeAtIndex(fn, index, LLVMCreateEnumAttribute(ctx, kind, 0));
+}

@@ -95,6 +95,10 @@ LLVMValueRef lg_tensor_layout(const LgFunc *f, const Tensor *t, LLVMValueRef *di
  * they take), or NULL. */
 const char *lg_types_refused(Arena *a, const LoopProg *lp);
 
+/* Adds LLVM's attribute `name` (one without a value: "noinline", "noalias") to fn at
+ * index (LLVMAttributeFunctionIndex, or a parameter's, from 1). */
+void lg_attr(LLVMValueRef fn, unsigned index, const char *name);
+
 /* Verifies the module, then optimizes it at O3 for tm (any backend's). False with
  * *err on failure. */
 bool lg_optimize(LLVMModuleRef mod, LLVMTargetMachineRef tm, char **err);

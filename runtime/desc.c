@@ -404,6 +404,15 @@ void rt_desc_format_sizes(const RtDesc *d, const int64_t *sizes, char *buf, size
     snprintf(buf, size, "no sizes");
 }
 
+static SysrtStatus too_big(const RtDesc *d, const SysrtTensorInfo *ti, const int64_t *sizes,
+                           char *err, size_t errsize) {
+  char sz[512];
+  rt_desc_format_sizes(d, sizes, sz, sizeof sz);
+  snprintf(err, errsize, "tensor '%s' %s needs more bytes than fit in size_t for %s", ti->name,
+           ti->shape, sz);
+  return SYSRT_ERR_INVALID_ARGUMENT;
+}
+
 SysrtStatus rt_desc_shape(const RtDesc *d, int t, const int64_t *sizes, int64_t *dims,
                           size_t *bytes, char *err, size_t errsize) {
   const SysrtTensorInfo *ti = &d->tensors[t];
@@ -445,20 +454,13 @@ SysrtStatus rt_desc_shape(const RtDesc *d, int t, const int64_t *sizes, int64_t 
     if (k == mx)
       e = nb * 32;
     if ((uint64_t)e > SIZE_MAX || __builtin_mul_overflow(total, (size_t)e, &total) ||
-        __builtin_mul_overflow(blocks, (size_t)nb, &blocks)) {
-      rt_desc_format_sizes(d, sizes, sz, sizeof sz);
-      snprintf(err, errsize, "tensor '%s' %s needs more bytes than fit in size_t for %s",
-               ti->name, ti->shape, sz);
-      return SYSRT_ERR_INVALID_ARGUMENT;
-    }
+        __builtin_mul_overflow(blocks, (size_t)nb, &blocks))
+      return too_big(d, ti, sizes, err, errsize);
   }
-  if (mx >= 0)
+  if (mx >= 0) {
     total = total / 8 * bits; /* the padded axis is a multiple of 32 codes */
-  if (mx >= 0 && __builtin_add_overflow(total, blocks, &total)) {
-    rt_desc_format_sizes(d, sizes, sz, sizeof sz);
-    snprintf(err, errsize, "tensor '%s' %s needs more bytes than fit in size_t for %s", ti->name,
-             ti->shape, sz);
-    return SYSRT_ERR_INVALID_ARGUMENT;
+    if (__builtin_add_overflow(total, blocks, &total))
+      return too_big(d, ti, sizes, err, errsize);
   }
   if (bytes)
     *bytes = total;

@@ -367,8 +367,7 @@ static LLVMValueRef encode_call(Cg *g, Type t, LLVMValueRef v)
 	if (!f) {
 		f = LLVMAddFunction(g->mod, name, ft);
 		LLVMSetLinkage(f, LLVMInternalLinkage);
-		unsigned kind = LLVMGetEnumAttributeKindForName("noinline", 8);
-		LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+		lg_attr(f, LLVMAttributeFunctionIndex, "noinline");
 		LLVMBuilderRef b = LLVMCreateBuilderInContext(g->ctx);
 		LLVMPositionBuilderAtEnd(b, LLVMAppendBasicBlockInContext(g->ctx, f, "entry"));
 		LLVMBuildRet(b, lg_encode(b, t, LLVMGetParam(f, 0)));

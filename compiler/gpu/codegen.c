@@ -133,12 +133,6 @@ LLVMValueRef gpu_intrinsic(GpuCg *g, const char *name, LLVMTypeRef *over, int no
 	return LLVMBuildCall2(g->b, ft, f, args, (unsigned)nargs, "");
 }
 
-static void param_attr(GpuCg *g, unsigned index, const char *name)
-{
-	unsigned kind = LLVMGetEnumAttributeKindForName(name, strlen(name));
-	LLVMAddAttributeAtIndex(g->fn, index, LLVMCreateEnumAttribute(g->ctx, kind, 0));
-}
-
 LLVMValueRef gpu_call(GpuCg *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *params, int nparams, LLVMValueRef *args,
                       bool convergent)
 {
@@ -148,9 +142,7 @@ LLVMValueRef gpu_call(GpuCg *g, const char *name, LLVMTypeRef ret, LLVMTypeRef *
 		f = LLVMAddFunction(g->mod, name, ft);
 		if (g->tg->kernel_cc == LLVMSPIRKERNELCallConv)
 			LLVMSetFunctionCallConv(f, LLVMSPIRFUNCCallConv);
-		const char *attr = convergent ? "convergent" : "nounwind";
-		unsigned kind = LLVMGetEnumAttributeKindForName(attr, strlen(attr));
-		LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(g->ctx, kind, 0));
+		lg_attr(f, LLVMAttributeFunctionIndex, convergent ? "convergent" : "nounwind");
 	}
 	LLVMValueRef c = LLVMBuildCall2(g->b, ft, f, args, (unsigned)nparams, "");
 	LLVMSetInstructionCallConv(c, LLVMGetFunctionCallConv(f));
@@ -1475,9 +1467,9 @@ static void emit_kernel(GpuCg *g, const char *sym)
 	if (g->o->noalias) {
 		unsigned par = 1; /* the tensors are the first parameters */
 		for (const Tensor *t = u->k->tensors; t; t = t->next, par++) {
-			param_attr(g, par, "noalias");
+			lg_attr(g->fn, par, "noalias");
 			if (t->dir == TENSOR_IN)
-				param_attr(g, par, "readonly");
+				lg_attr(g->fn, par, "readonly");
 		}
 	}
 	LLVMPositionBuilderAtEnd(g->b, LLVMAppendBasicBlockInContext(g->ctx, g->fn, "entry"));
