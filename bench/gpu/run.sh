@@ -83,6 +83,8 @@ conv3x3 N=3,K=12,C=5,P=8,Q=17
 conv3x3 N=2,K=9,C=3,P=7,Q=37
 conv3x3_crsk N=2,K=37,C=5,P=9,Q=11
 conv3x3_crsk N=3,K=70,C=6,P=13,Q=17
+conv3x3_crsk N=2,K=70,C=1,P=5,Q=7
+conv3x3 N=1,K=5,C=1,P=1,Q=3
 conv3x3_crsk_pairs N=3,K=70,C=6,P=13,Q=17
 conv3x3_crsk_c128 N=2,K=70,C=128,P=13,Q=17
 gemm_lanes32 M=37,N=131,K=19
