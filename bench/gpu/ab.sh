@@ -2,8 +2,8 @@
 # bench/gpu/ab.sh prepare REV [BUILD] | run [ROUNDS]: the sample kernels of an earlier
 # commit against today's on the same GPU, in one process tree, alternating.
 #   prepare  (where sysc is built) builds sysc at REV in a git worktree and writes its
-#            PTX into bench/gpu/out/old/ (bench/gpu/prepare.sh and variants.sh prepare
-#            write today's); modules whose PTX is the same byte for byte are left out
+#            PTX into bench/gpu/out/old/ (bench/gpu/prepare.sh writes today's);
+#            modules whose PTX is the same byte for byte are left out
 #   run      (on the GPU machine, after bench/gpu/run.sh built gpu_check) times each
 #            module old, new, old, new, ... ROUNDS times (default 3), 5 runs each
 set -e
@@ -21,8 +21,12 @@ conv2d $s/conv2d.sys K=128,C=64,H=58,W=58,R=3,S=3
 conv2d_3x3 $s/conv2d.sys K=128,C=64,H=58,W=58,R=3,S=3
 conv2d_batch_3x3 $s/conv2d_batch.sys N=32,K=128,C=128,H=58,W=58,R=3,S=3
 conv3x3 $s/conv3x3.sys N=32,K=128,C=128,P=56,Q=56
-var/conv3x3_crsk $root/bench/gpu/conv3x3_crsk.sys N=32,K=128,C=128,P=56,Q=56
-var/crsk_4x8 $out/var/crsk_4x8.sys N=32,K=128,C=128,P=56,Q=56
+gemm_lowp $s/gemm_lowp.sys M=4096,N=4096,K=4096
+gemm_mx $s/gemm_mx.sys M=4096,N=4096,K=4096
+gemm_lanes32 $root/bench/gpu/gemm_lanes32.sys M=4096,N=4096,K=4096
+conv3x3_crsk $root/bench/gpu/conv3x3_crsk.sys N=32,K=128,C=128,P=56,Q=56
+conv3x3_crsk_pairs $root/bench/gpu/conv3x3_crsk.sys N=32,K=128,C=128,P=56,Q=56
+conv3x3_crsk_c128 $root/bench/gpu/conv3x3_crsk.sys N=32,K=128,C=128,P=56,Q=56
 END
 }
 case $1 in
@@ -37,7 +41,11 @@ prepare)
   rm -rf "$old" && mkdir -p "$old/var"
   list | while read -r m spec sizes; do
     flags=
-    case $m in *_3x3) flags="--specialize R=3,S=3" ;; esac
+    case $m in
+    *_3x3) flags="--specialize R=3,S=3" ;;
+    conv3x3_crsk_pairs) flags="--mapping filter_pairs --max-registers=168 --restrict" ;;
+    conv3x3_crsk_c128) flags="--mapping filter_pairs --specialize C=128 --max-registers=128 --restrict" ;;
+    esac
     "$sysc" build "$spec" --target=ptx $flags -o "$old/$m.ptx"
     if cmp -s "$old/$m.ptx" "$out/$m.ptx"; then rm "$old/$m.ptx"; echo "$m: the same"; else echo "$m: differs"; fi
   done
