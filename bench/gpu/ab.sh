@@ -25,8 +25,6 @@ gemm_lowp $s/gemm_lowp.sys M=4096,N=4096,K=4096
 gemm_mx $s/gemm_mx.sys M=4096,N=4096,K=4096
 gemm_lanes32 $root/bench/gpu/gemm_lanes32.sys M=4096,N=4096,K=4096
 conv3x3_crsk $root/bench/gpu/conv3x3_crsk.sys N=32,K=128,C=128,P=56,Q=56
-conv3x3_crsk_pairs $root/bench/gpu/conv3x3_crsk.sys N=32,K=128,C=128,P=56,Q=56
-conv3x3_crsk_c128 $root/bench/gpu/conv3x3_crsk.sys N=32,K=128,C=128,P=56,Q=56
 END
 }
 case $1 in
@@ -41,11 +39,7 @@ prepare)
   rm -rf "$old" && mkdir -p "$old/var"
   list | while read -r m spec sizes; do
     flags=
-    case $m in
-    *_3x3) flags="--specialize R=3,S=3" ;;
-    conv3x3_crsk_pairs) flags="--mapping filter_pairs --max-registers=168 --restrict" ;;
-    conv3x3_crsk_c128) flags="--mapping filter_pairs --specialize C=128 --max-registers=128 --restrict" ;;
-    esac
+    case $m in *_3x3) flags="--specialize R=3,S=3" ;; esac
     "$sysc" build "$spec" --target=ptx $flags -o "$old/$m.ptx"
     if cmp -s "$old/$m.ptx" "$out/$m.ptx"; then rm "$old/$m.ptx"; echo "$m: the same"; else echo "$m: differs"; fi
   done

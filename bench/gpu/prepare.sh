@@ -19,23 +19,11 @@ done
 "$build/compiler/sysc" build "$root/samples/conv2d.sys" --specialize R=3,S=3 --target=spirv --gpu=generic \
   -o "$out/conv2d_3x3.spv"
 # bench/gpu's own specs for GPUs: conv3x3.sys with the filters on the lanes (stored
-# [C][3][3][K]), its filter_pairs mapping also as measured fastest for any sizes (168
-# registers, inputs through the read-only cache: conv3x3_crsk_pairs) and compiled for
-# 128 channels (conv3x3_crsk_c128: ptxas then fits it in 128 registers with 20 bytes of
-# spills, where the kernel for any C spills 240: 4 blocks per SM), gemm_blocked.sys on
-# 32 lanes
+# [C][3][3][K]), gemm_blocked.sys on 32 lanes
 for f in conv3x3_crsk gemm_lanes32; do
   "$build/compiler/sysc" build "$root/bench/gpu/$f.sys" --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/$f.ptx"
   "$build/compiler/sysc" build "$root/bench/gpu/$f.sys" --target=spirv --gpu=generic -o "$out/$f.spv"
 done
-"$build/compiler/sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --mapping filter_pairs --max-registers=168 --restrict \
-  --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/conv3x3_crsk_pairs.ptx"
-"$build/compiler/sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --mapping filter_pairs --restrict \
-  --target=spirv --gpu=generic -o "$out/conv3x3_crsk_pairs.spv"
-"$build/compiler/sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --mapping filter_pairs --specialize C=128 \
-  --max-registers=128 --restrict --target=ptx --gpu=${SYSC_GPU:-sm_90} -o "$out/conv3x3_crsk_c128.ptx"
-"$build/compiler/sysc" build "$root/bench/gpu/conv3x3_crsk.sys" --mapping filter_pairs --specialize C=128 \
-  --restrict --target=spirv --gpu=generic -o "$out/conv3x3_crsk_c128.spv"
 for f in conv2d_batch; do
   "$build/compiler/sysc" build "$root/samples/$f.sys" --specialize R=3,S=3 --target=ptx --gpu=${SYSC_GPU:-sm_90} \
     -o "$out/${f}_3x3.ptx"

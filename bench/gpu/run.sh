@@ -85,8 +85,6 @@ conv3x3_crsk N=2,K=37,C=5,P=9,Q=11
 conv3x3_crsk N=3,K=70,C=6,P=13,Q=17
 conv3x3_crsk N=2,K=70,C=1,P=5,Q=7
 conv3x3 N=1,K=5,C=1,P=1,Q=3
-conv3x3_crsk_pairs N=3,K=70,C=6,P=13,Q=17
-conv3x3_crsk_c128 N=2,K=70,C=128,P=13,Q=17
 gemm_lanes32 M=37,N=131,K=19
 gemm_lanes32 M=1000,N=999,K=77
 END
@@ -94,8 +92,7 @@ END
 
 if [ "$kind" = cuda ] && command -v ptxas >/dev/null; then
   echo "== resource use of the kernels (ptxas -v, sm_90)"
-  for m in gemm gemm_blocked gemm_lanes32 conv2d conv2d_3x3 conv2d_batch_3x3 conv3x3 conv3x3_crsk \
-      conv3x3_crsk_pairs conv3x3_crsk_c128; do
+  for m in gemm gemm_blocked gemm_lanes32 conv2d conv2d_3x3 conv2d_batch_3x3 conv3x3 conv3x3_crsk; do
     ptxas -arch=sm_90 -v "$out/$m.ptx" -o "$build/$m.cubin" 2>&1 | grep -E "Compiling entry|registers|spill" |
       sed "s/^/  $m: /"
   done
@@ -120,8 +117,6 @@ bench conv2d_3x3 conv2d K=128,C=64,H=58,W=58,R=3,S=3
 bench conv3x3 conv3x3 N=32,K=128,C=128,P=56,Q=56
 bench conv3x3 conv3x3 N=1,K=128,C=64,P=56,Q=56
 bench conv3x3_crsk conv3x3_crsk N=32,K=128,C=128,P=56,Q=56
-bench conv3x3_crsk_pairs conv3x3_crsk N=32,K=128,C=128,P=56,Q=56
-bench conv3x3_crsk_c128 conv3x3_crsk N=32,K=128,C=128,P=56,Q=56
 bench conv3x3_crsk conv3x3_crsk N=1,K=128,C=64,P=56,Q=56
 bench conv1d conv1d N=1000000,K=63
 if [ "$kind" = cuda ] && python3 -c 'import torch' 2>/dev/null; then
