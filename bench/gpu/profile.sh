@@ -2,7 +2,7 @@
 # bench/gpu/profile.sh SPEC MODULE SIZES [NCU ARGS...]: one launch of a kernel under
 # Nsight Compute (ncu) on the GPU machine, after bench/gpu/run.sh built gpu_check: the
 # speed-of-light, warp-state (stall reasons) and instruction sections by default.
-#   sh bench/gpu/profile.sh bench/gpu/conv3x3_crsk.sys bench/gpu/out/conv3x3_crsk_pairs.ptx \
+#   sh bench/gpu/profile.sh bench/gpu/conv3x3_crsk.sys bench/gpu/out/conv3x3_crsk.ptx \
 #     N=32,K=128,C=128,P=56,Q=56
 set -e
 [ $# -ge 3 ] || { echo "usage: sh bench/gpu/profile.sh SPEC MODULE SIZES [NCU ARGS...]"; exit 2; }

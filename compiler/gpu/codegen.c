@@ -1231,6 +1231,8 @@ static void pass(GpuCg *g)
 	if (peel) {
 		if (alone) {
 			last = if_begin(g, LLVMBuildICmp(g->b, LLVMIntSGT, g->tmax, g->tmin, ""), "first");
+			/* told to LLVM as well: the form measured (without it the same code comes
+			 * in another block order) */
 			LLVMValueRef before_last = LLVMBuildICmp(g->b, LLVMIntSLT, g->tmin, g->tmax, "");
 			gpu_intrinsic(g, "llvm.assume", NULL, 0, &before_last, 1);
 		}
