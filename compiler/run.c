@@ -171,8 +171,9 @@ static bool run_interp(Arena *a, const Ure *u, const Sizes *sz, const TensorSet 
 	double uacc = 0, tacc = 0;
 	for (int v = 0; v < u->nvars; v++)
 		if (u->vars[v].kind == VAR_COMPUTE) {
-			uacc = fmax(uacc, rounding_of(u->vars[v].type).u);
-			tacc = fmax(tacc, rounding_of(u->vars[v].type).tiny);
+			Rounding rv = rounding_of(u->vars[v].type);
+			uacc = fmax(uacc, rv.u);
+			tacc = fmax(tacc, rv.tiny);
 		}
 	int64_t points = domain_points(u, sz);
 	Compare c = {0};
@@ -411,8 +412,8 @@ int cmd_run(int argc, char **argv)
 		return rc < 0 ? 0 : rc;
 	const char *device = o.device ? o.device : "host";
 	size_t dk = strcspn(device, ":"); /* a GPU kind, with an optional :N */
-	bool gpu = (dk == 4 && !strncmp(device, "cuda", 4)) || (dk == 6 && !strncmp(device, "opencl", 6)) ||
-	           (dk == 10 && !strncmp(device, "level-zero", 10));
+	bool cuda = dk == 4 && !strncmp(device, "cuda", 4);
+	bool gpu = cuda || (dk == 6 && !strncmp(device, "opencl", 6)) || (dk == 10 && !strncmp(device, "level-zero", 10));
 	if (strcmp(device, "interp") != 0 && strcmp(device, "sim") != 0 && strcmp(device, "host") != 0 && !gpu) {
 		fprintf(stderr, "sysc run: error: unknown device '%s' (devices: host, cuda, opencl, level-zero[:N], sim, "
 		                "interp)\n", device);
@@ -423,7 +424,7 @@ int cmd_run(int argc, char **argv)
 		        o.stage ? "" : "no-");
 		return 2;
 	}
-	if (o.max_registers && !(dk == 4 && !strncmp(device, "cuda", 4))) {
+	if (o.max_registers && !cuda) {
 		fprintf(stderr, "sysc run: error: --max-registers is for the cuda device\n");
 		return 2;
 	}
