@@ -16,9 +16,12 @@
  */
 #include "gpu/gpu.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 static const struct {
 	const char *name;
@@ -134,25 +137,104 @@ static bool words(LLVMModuleRef mod, LLVMTargetMachineRef tm, LLVMCodeGenFileTyp
 	return true;
 }
 
-/* The module's words, from a copy of it each time: LLVM 22's SPIR-V backend now and then
- * defines an id twice (spv_duplicate_id), which depends on where its data lands in
- * memory, so a second code generation from a fresh copy comes out right. */
+static bool write_all(int fd, const void *p, size_t n)
+{
+	for (const char *c = p; n;) {
+		ssize_t k = write(fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		c += k, n -= (size_t)k;
+	}
+	return true;
+}
+
+static bool read_all(int fd, void *p, size_t n)
+{
+	for (char *c = p; n;) {
+		ssize_t k = read(fd, c, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			return false;
+		c += k, n -= (size_t)k;
+	}
+	return true;
+}
+
+/* The words of mod (*w, *bytes; malloc'd), generated in a child process. In the sysc
+ * process, once an OpenCL driver had started its threads (PoCL), LLVM 22's SPIR-V
+ * backend crashed now and then in LLVMTargetMachineEmitToMemoryBuffer (4 runs in 300 of
+ * tests/gpu/Inputs/mx_batched.sys on PoCL, two at a time on 2 cores); in a child, which
+ * has the one thread, none in 450. Should a child still die, *crashed says so and the
+ * caller tries again. The child writes a status byte, a length and the words (or LLVM's
+ * message) into a pipe and leaves by _exit: no atexit handler (the driver's) runs. */
+static bool words_child(LLVMModuleRef mod, LLVMTargetMachineRef tm, uint32_t **w, size_t *bytes, bool *crashed,
+                        char **err)
+{
+	int fd[2];
+	pid_t pid;
+	*crashed = false;
+	if (pipe(fd) != 0 || (pid = fork()) < 0) {
+		*err = strdup(strerror(errno));
+		return false;
+	}
+	if (pid == 0) {
+		close(fd[0]);
+		LLVMMemoryBufferRef mb;
+		char *msg = NULL;
+		unsigned char ok = words(mod, tm, LLVMObjectFile, &mb, &msg);
+		const char *data = ok ? LLVMGetBufferStart(mb) : msg;
+		size_t len = ok ? LLVMGetBufferSize(mb) : strlen(msg);
+		bool sent = write_all(fd[1], &ok, 1) && write_all(fd[1], &len, sizeof len) && write_all(fd[1], data, len);
+		_exit(sent ? 0 : 1);
+	}
+	close(fd[1]);
+	unsigned char ok = 0;
+	size_t len = 0;
+	char *data = NULL;
+	bool got = read_all(fd[0], &ok, 1) && read_all(fd[0], &len, sizeof len) && (data = malloc(len + 4)) &&
+	           read_all(fd[0], data, len);
+	close(fd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (WIFSIGNALED(status) || !got) {
+		free(data);
+		*crashed = WIFSIGNALED(status);
+		*err = strdup(*crashed ? "LLVM's SPIR-V backend crashed" : "no words from the code generator's process");
+		return false;
+	}
+	if (!ok) {
+		data[len] = 0;
+		*err = data;
+		return false;
+	}
+	*w = (uint32_t *)data;
+	*bytes = len;
+	return true;
+}
+
+/* The module's words, from a copy of it each time, up to 4 times: where LLVM's SPIR-V
+ * backend crashed or defined an id twice (spv_duplicate_id), both of which depend on
+ * where its data lands in memory, a code generation from a fresh copy comes out right. */
 static bool emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *const *descs, int n, Buf *out, char **err)
 {
 	uint32_t dup = 0;
 	for (int attempt = 0; attempt < 4; attempt++) {
 		LLVMModuleRef copy = LLVMCloneModule(mod);
-		LLVMMemoryBufferRef mb;
-		bool ok = words(copy, tm, LLVMObjectFile, &mb, err);
+		uint32_t *w;
+		size_t bytes;
+		bool crashed, ok = words_child(copy, tm, &w, &bytes, &crashed, err);
 		LLVMDisposeModule(copy);
-		if (!ok)
+		if (!ok && !crashed)
 			return false;
-		size_t bytes = LLVMGetBufferSize(mb);
-		uint32_t *w = malloc(bytes + 4);
-		if (!w)
-			sysc_bug("out of memory");
-		memcpy(w, LLVMGetBufferStart(mb), bytes);
-		LLVMDisposeMemoryBuffer(mb);
+		if (crashed) {
+			free(*err);
+			*err = NULL;
+			continue;
+		}
 		dup = spv_duplicate_id(w, bytes / 4);
 		ok = !dup && spv_finish(w, bytes / 4, descs, n, out, err);
 		free(w);
@@ -160,7 +242,10 @@ static bool emit(LLVMModuleRef mod, LLVMTargetMachineRef tm, const char *const *
 			return ok;
 	}
 	char msg[96];
-	snprintf(msg, sizeof msg, "LLVM's SPIR-V backend defined id %u twice, 4 times in a row", dup);
+	if (dup)
+		snprintf(msg, sizeof msg, "LLVM's SPIR-V backend defined id %u twice or crashed, 4 times in a row", dup);
+	else
+		snprintf(msg, sizeof msg, "LLVM's SPIR-V backend crashed 4 times in a row");
 	*err = strdup(msg);
 	return false;
 }
